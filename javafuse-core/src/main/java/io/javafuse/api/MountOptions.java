@@ -1,0 +1,235 @@
+package io.javafuse.api;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How to mount: the kernel's mount options, what to ask for at INIT, and the engine's own settings.
+ * Immutable; start from {@link #defaults()} and change what you need, or {@link #parse} a
+ * {@code -o} list such as {@code "ro,allow_other,fsname=data"}.
+ *
+ * @param mountFlags         extra {@code mount(8)} flags by name: nosuid, nodev, noexec, noatime, ...
+ * @param maxWrite           the largest WRITE the kernel may send, in bytes (at most 1 MiB unless
+ *                           {@code /proc/sys/fs/fuse/max_pages_limit} was raised)
+ * @param blksize            the st_blksize reported for nodes whose {@link Attr#blksize()} is 0
+ * @param maxRead            the kernel's max_read mount option; 0 leaves it unset
+ * @param readers            reader threads, each on its own cloned /dev/fuse descriptor
+ * @param useFusermount      mount through fusermount3 even as root (non-root users always do)
+ * @param autoUnmount        with fusermount3: unmount when this process dies, however it dies
+ */
+public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
+                           boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
+                           int readers, boolean writebackCache, boolean posixLocks, boolean flockLocks,
+                           Duration entryTimeout, Duration attrTimeout, int maxBackground,
+                           boolean useFusermount, boolean autoUnmount) {
+
+    public static final int MAX_WRITE_DEFAULT = 1 << 20;
+    private static final List<String> KNOWN_FLAGS = List.of("nosuid", "suid", "nodev", "dev", "noexec", "exec",
+            "noatime", "atime", "nodiratime", "diratime", "relatime", "norelatime", "strictatime", "sync",
+            "async", "dirsync", "lazytime");
+
+    public MountOptions {
+        mountFlags = List.copyOf(mountFlags);
+        if (maxWrite < 4096) {
+            throw new IllegalArgumentException("max_write must be at least 4096: " + maxWrite);
+        }
+        if (readers < 1) {
+            throw new IllegalArgumentException("readers must be at least 1: " + readers);
+        }
+        if (blksize <= 0 || Integer.bitCount(blksize) != 1) {
+            throw new IllegalArgumentException("blksize must be a power of two: " + blksize);
+        }
+        for (String name : List.of(fsname, subtype)) {
+            if (name.isEmpty() || name.chars().anyMatch(c -> c == ',' || c == ' ' || c < 32)) {
+                throw new IllegalArgumentException("fsname and subtype must be non-empty, without commas or spaces: '" + name + "'");
+            }
+        }
+    }
+
+    /** Defaults: fsname and subtype "javafuse", 1 MiB writes, one reader per core (at least 2), 1 s caches. */
+    public static MountOptions defaults() {
+        return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
+                MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
+                false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false);
+    }
+
+    /**
+     * Applies a comma-separated {@code -o} list to these options. Unknown options are an error, so
+     * that a typo never mounts something other than what was asked.
+     */
+    public MountOptions parse(String list) {
+        MountOptions o = this;
+        for (String item : list.split(",")) {
+            String option = item.strip();
+            if (option.isEmpty()) {
+                continue;
+            }
+            int eq = option.indexOf('=');
+            String key = (eq < 0 ? option : option.substring(0, eq)).toLowerCase(Locale.ROOT);
+            String value = eq < 0 ? null : option.substring(eq + 1);
+            o = switch (key) {
+                case "ro" -> o.withReadOnly(true);
+                case "rw" -> o.withReadOnly(false);
+                case "allow_other" -> o.withAllowOther(true);
+                case "default_permissions" -> o.withDefaultPermissions(true);
+                case "writeback_cache" -> o.withWritebackCache(true);
+                case "posix_locks" -> o.withPosixLocks(true);
+                case "flock_locks" -> o.withFlockLocks(true);
+                case "auto_unmount" -> o.withAutoUnmount(true);
+                case "fsname" -> o.withFsname(required(key, value));
+                case "subtype" -> o.withSubtype(required(key, value));
+                case "max_write" -> o.withMaxWrite(number(key, value));
+                case "max_read" -> o.withMaxRead(number(key, value));
+                case "blksize" -> o.withBlksize(number(key, value));
+                case "max_background" -> o.withMaxBackground(number(key, value));
+                case "entry_timeout" -> o.withEntryTimeout(seconds(key, value));
+                case "attr_timeout" -> o.withAttrTimeout(seconds(key, value));
+                default -> {
+                    if (value == null && KNOWN_FLAGS.contains(key)) {
+                        yield o.withMountFlag(key);
+                    }
+                    throw new IllegalArgumentException("unknown mount option '" + option + "'");
+                }
+            };
+        }
+        return o;
+    }
+
+    private static String required(String key, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("mount option " + key + " needs a value (" + key + "=...)");
+        }
+        return value;
+    }
+
+    private static int number(String key, String value) {
+        try {
+            return Integer.parseInt(required(key, value));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("mount option " + key + " needs a number, not '" + value + "'");
+        }
+    }
+
+    private static Duration seconds(String key, String value) {
+        try {
+            return Duration.ofNanos(Math.round(Double.parseDouble(required(key, value)) * 1e9));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("mount option " + key + " needs seconds, not '" + value + "'");
+        }
+    }
+
+    public MountOptions withFsname(String v) {
+        return new MountOptions(v, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withSubtype(String v) {
+        return new MountOptions(fsname, v, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withAllowOther(boolean v) {
+        return new MountOptions(fsname, subtype, v, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withDefaultPermissions(boolean v) {
+        return new MountOptions(fsname, subtype, allowOther, v, readOnly, mountFlags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withReadOnly(boolean v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, v, mountFlags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withMountFlag(String flag) {
+        if (!KNOWN_FLAGS.contains(flag)) {
+            throw new IllegalArgumentException("unknown mount flag '" + flag + "'");
+        }
+        List<String> flags = new ArrayList<>(mountFlags);
+        flags.add(flag);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withMaxWrite(int v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, v, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withMaxRead(int v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, v,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withBlksize(int v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, v, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withReaders(int v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, v, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withWritebackCache(boolean v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, v, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withPosixLocks(boolean v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, v, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withFlockLocks(boolean v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, v, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withEntryTimeout(Duration v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, v, attrTimeout, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withAttrTimeout(Duration v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, v, maxBackground,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withMaxBackground(int v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, v,
+                useFusermount, autoUnmount);
+    }
+
+    public MountOptions withUseFusermount(boolean v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, v, autoUnmount);
+    }
+
+    public MountOptions withAutoUnmount(boolean v) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, v);
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * javafuse: the Linux FUSE protocol spoken on /dev/fuse in pure Java, with java.lang.foreign for
+ * the few system calls it needs. No runtime dependencies.
+ */
+module io.javafuse {
+    exports io.javafuse.api;
+}

@@ -1,0 +1,5 @@
+/** Filesystems that ship with javafuse. */
+module io.javafuse.filesystems {
+    requires transitive io.javafuse;
+    exports io.javafuse.filesystems.memory;
+}
