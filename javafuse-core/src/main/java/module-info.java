@@ -3,5 +3,6 @@
  * the few system calls it needs. No runtime dependencies.
  */
 module io.javafuse {
+    exports io.javafuse;
     exports io.javafuse.api;
 }

@@ -58,6 +58,7 @@ public final class Errno {
     public static final int ENOTEMPTY = 39;
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;
+    public static final int EPROTO = 71;
     public static final int EOVERFLOW = 75;
     public static final int EBADFD = 77;
     public static final int ENOTSOCK = 88;
@@ -84,7 +85,7 @@ public final class Errno {
             Map.entry(ERANGE, "ERANGE"), Map.entry(EDEADLK, "EDEADLK"),
             Map.entry(ENAMETOOLONG, "ENAMETOOLONG"), Map.entry(ENOLCK, "ENOLCK"),
             Map.entry(ENOSYS, "ENOSYS"), Map.entry(ENOTEMPTY, "ENOTEMPTY"), Map.entry(ELOOP, "ELOOP"),
-            Map.entry(ENODATA, "ENODATA"), Map.entry(EOVERFLOW, "EOVERFLOW"), Map.entry(EBADFD, "EBADFD"),
+            Map.entry(ENODATA, "ENODATA"), Map.entry(EPROTO, "EPROTO"), Map.entry(EOVERFLOW, "EOVERFLOW"), Map.entry(EBADFD, "EBADFD"),
             Map.entry(ENOTSOCK, "ENOTSOCK"), Map.entry(EOPNOTSUPP, "EOPNOTSUPP"),
             Map.entry(EADDRINUSE, "EADDRINUSE"), Map.entry(ECONNABORTED, "ECONNABORTED"),
             Map.entry(ENOTCONN, "ENOTCONN"), Map.entry(ETIMEDOUT, "ETIMEDOUT"), Map.entry(ESTALE, "ESTALE"),

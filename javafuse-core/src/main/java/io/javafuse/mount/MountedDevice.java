@@ -1,0 +1,115 @@
+package io.javafuse.mount;
+
+import io.javafuse.api.Errno;
+import io.javafuse.api.FuseException;
+import io.javafuse.sys.Syscalls;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A mounted FUSE connection: the /dev/fuse descriptor to serve it on, and the means to unmount
+ * or abort it.
+ */
+public final class MountedDevice {
+    private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
+
+    private final int fd;
+    private final Path mountpoint;
+    private final boolean viaFusermount;
+    private final int autoUnmountSocket;
+    private final int autoUnmountPid;
+
+    MountedDevice(int fd, Path mountpoint, boolean viaFusermount, int autoUnmountSocket, int autoUnmountPid) {
+        this.fd = fd;
+        this.mountpoint = mountpoint;
+        this.viaFusermount = viaFusermount;
+        this.autoUnmountSocket = autoUnmountSocket;
+        this.autoUnmountPid = autoUnmountPid;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    public Path mountpoint() {
+        return mountpoint;
+    }
+
+    /** Our mount, if it is still in the mount table (a lazily unmounted or foreign one does not count). */
+    public Optional<MountTable.MountEntry> entry() {
+        return MountTable.at(mountpoint).filter(MountTable.MountEntry::isFuse);
+    }
+
+    /**
+     * Unmounts. A busy mount (open files, a shell inside) is detached lazily: it disappears from
+     * the namespace now and the connection ends when the last file is closed.
+     */
+    public void unmount() throws FuseException {
+        if (entry().isEmpty()) {
+            return;
+        }
+        if (viaFusermount) {
+            if (Fusermount.unmount(mountpoint, false) != 0 && entry().isPresent()
+                    && Fusermount.unmount(mountpoint, true) != 0 && entry().isPresent()) {
+                throw new FuseException(Errno.EBUSY, "fusermount3 could not unmount " + mountpoint);
+            }
+            return;
+        }
+        try {
+            Syscalls.umount2(mountpoint.toString(), 0);
+        } catch (FuseException e) {
+            if (e.errno() == Errno.EBUSY) {
+                Syscalls.umount2(mountpoint.toString(), Syscalls.MNT_DETACH);
+            } else if (e.errno() != Errno.EINVAL && e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Aborts the connection through fusectl: every waiting caller gets ENOTCONN at once and the
+     * readers see the device close. Used when an unmount does not end the session in time.
+     */
+    public boolean abort(long connectionId) {
+        try {
+            if (!Files.exists(FUSECTL.resolve(Long.toString(connectionId)))) {
+                mountFusectl();
+            }
+            Path abort = FUSECTL.resolve(Long.toString(connectionId)).resolve("abort");
+            if (Files.exists(abort)) {
+                Files.writeString(abort, "1");
+                return true;
+            }
+        } catch (IOException e) {
+            System.getLogger(MountedDevice.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot abort FUSE connection " + connectionId, e);
+        }
+        return false;
+    }
+
+    private static void mountFusectl() {
+        try {
+            if (Files.isDirectory(FUSECTL) && MountTable.at(FUSECTL).isEmpty()) {
+                Syscalls.mount("fusectl", FUSECTL.toString(), "fusectl", 0, "");
+            }
+        } catch (FuseException e) {
+            // Not root, or fusectl is unavailable: abort is then not possible; the caller falls back.
+        }
+    }
+
+    /** Releases what mounting left behind: the auto_unmount helper's socket and process. */
+    public void release() {
+        if (autoUnmountSocket >= 0) {
+            try {
+                Syscalls.close(autoUnmountSocket);
+                Syscalls.waitFor(autoUnmountPid);
+            } catch (FuseException e) {
+                System.getLogger(MountedDevice.class.getName()).log(System.Logger.Level.DEBUG,
+                        "releasing fusermount3 helper", e);
+            }
+        }
+    }
+}

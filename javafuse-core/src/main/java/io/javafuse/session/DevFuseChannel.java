@@ -1,0 +1,112 @@
+package io.javafuse.session;
+
+import io.javafuse.abi.Structs;
+import io.javafuse.api.Errno;
+import io.javafuse.api.FuseException;
+import io.javafuse.sys.Syscalls;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/** A /dev/fuse descriptor: the kernel's end of one FUSE connection. */
+public final class DevFuseChannel implements FuseChannel {
+    private static final String DEVICE = "/dev/fuse";
+    /** Two iovecs per thread for header + payload replies, allocated once per thread. */
+    private static final ThreadLocal<MemorySegment> IOVECS =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Syscalls.IOVEC, 2));
+
+    private final int fd;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    public DevFuseChannel(int fd) {
+        this.fd = fd;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    @Override
+    public int read(MemorySegment buffer) throws FuseException {
+        while (true) {
+            long n = Syscalls.readOrErrno(fd, buffer);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int errno = (int) -n;
+            switch (errno) {
+                case Errno.EINTR, Errno.EAGAIN, Errno.ENOENT -> {
+                    // interrupted, or the request vanished while being copied: read the next one
+                }
+                case Errno.ENODEV, Errno.ECONNABORTED, Errno.EBADF -> {
+                    return CLOSED;
+                }
+                default -> throw new FuseException(errno, "read /dev/fuse: " + Errno.name(errno));
+            }
+        }
+    }
+
+    @Override
+    public boolean write(MemorySegment header, MemorySegment payload) throws FuseException {
+        long expected = header.byteSize() + payload.byteSize();
+        long n;
+        if (payload.byteSize() == 0) {
+            n = Syscalls.writeOrErrno(fd, header);
+        } else {
+            MemorySegment iov = IOVECS.get();
+            long stride = Syscalls.IOVEC.byteSize();
+            iov.set(ADDRESS, 0, header);
+            iov.set(JAVA_LONG, ADDRESS.byteSize(), header.byteSize());
+            iov.set(ADDRESS, stride, payload);
+            iov.set(JAVA_LONG, stride + ADDRESS.byteSize(), payload.byteSize());
+            n = Syscalls.writevOrErrno(fd, iov, 2);
+        }
+        if (n == expected) {
+            return true;
+        }
+        if (n >= 0) {
+            throw new FuseException(Errno.EIO, "short write to /dev/fuse: " + n + " of " + expected);
+        }
+        int errno = (int) -n;
+        return switch (errno) {
+            case Errno.ENOENT, Errno.ENODEV, Errno.ECONNABORTED, Errno.EBADF -> false;
+            default -> throw new FuseException(errno, "write /dev/fuse: " + Errno.name(errno));
+        };
+    }
+
+    @Override
+    public DevFuseChannel cloneChannel() throws FuseException {
+        int clone = Syscalls.open(DEVICE, Syscalls.O_RDWR | Syscalls.O_CLOEXEC);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment source = arena.allocate(JAVA_INT);
+            source.set(JAVA_INT, 0, fd);
+            Syscalls.ioctl(clone, Structs.DevIoctl.CLONE, source);
+            return new DevFuseChannel(clone);
+        } catch (FuseException e) {
+            Syscalls.close(clone);
+            throw e;
+        }
+    }
+
+    /** Waits until a request can be read, so a session can give up on a kernel that never sends INIT. */
+    public boolean awaitReadable(int timeoutMillis) throws FuseException {
+        return Syscalls.pollReadable(fd, timeoutMillis);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                Syscalls.close(fd);
+            } catch (FuseException e) {
+                System.getLogger(DevFuseChannel.class.getName())
+                        .log(System.Logger.Level.DEBUG, "closing /dev/fuse descriptor " + fd, e);
+            }
+        }
+    }
+}

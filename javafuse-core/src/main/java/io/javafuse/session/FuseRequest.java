@@ -1,0 +1,150 @@
+package io.javafuse.session;
+
+import io.javafuse.abi.Opcode;
+import io.javafuse.abi.Structs.InHeader;
+import io.javafuse.api.Request;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletionStage;
+
+import static io.javafuse.abi.Structs.u16;
+import static io.javafuse.abi.Structs.u32;
+import static io.javafuse.abi.Structs.u64;
+
+/**
+ * One request read from the kernel: its header, decoded once, and the pooled buffer that holds
+ * its arguments and later its reply. The buffer goes back to the pool after the reply is sent.
+ */
+public final class FuseRequest implements Request {
+    private final FuseChannel channel;
+    private final MemorySegment buffer;
+    private final int length;
+    private final Opcode opcode;
+    private final int rawOpcode;
+    private final long unique;
+    private final long nodeId;
+    private final int uid;
+    private final int gid;
+    private final int pid;
+    private final long argumentsEnd;
+    private final long startNanos = System.nanoTime();
+
+    private volatile boolean interrupted;
+    private Thread handlerThread;
+    private CompletionStage<?> deferred;
+
+    FuseRequest(FuseChannel channel, MemorySegment buffer, int length) {
+        this.channel = channel;
+        this.buffer = buffer;
+        this.length = length;
+        this.rawOpcode = u32(buffer, InHeader.OPCODE);
+        this.opcode = Opcode.of(rawOpcode);
+        this.unique = u64(buffer, InHeader.UNIQUE);
+        this.nodeId = u64(buffer, InHeader.NODEID);
+        this.uid = u32(buffer, InHeader.UID);
+        this.gid = u32(buffer, InHeader.GID);
+        this.pid = u32(buffer, InHeader.PID);
+        // Extensions (security context, supplementary groups) sit at the end; arguments end before them.
+        this.argumentsEnd = length - 8L * u16(buffer, InHeader.TOTAL_EXTLEN);
+    }
+
+    FuseChannel channel() {
+        return channel;
+    }
+
+    MemorySegment buffer() {
+        return buffer;
+    }
+
+    int length() {
+        return length;
+    }
+
+    /** The opcode, or null when the kernel sent one this engine does not know. */
+    Opcode opcode() {
+        return opcode;
+    }
+
+    int rawOpcode() {
+        return rawOpcode;
+    }
+
+    long nodeId() {
+        return nodeId;
+    }
+
+    long argumentsEnd() {
+        return argumentsEnd;
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public long unique() {
+        return unique;
+    }
+
+    @Override
+    public String operation() {
+        return opcode != null ? opcode.name() : "OPCODE_" + rawOpcode;
+    }
+
+    @Override
+    public int uid() {
+        return uid;
+    }
+
+    @Override
+    public int gid() {
+        return gid;
+    }
+
+    @Override
+    public int pid() {
+        return pid;
+    }
+
+    @Override
+    public boolean isInterrupted() {
+        return interrupted;
+    }
+
+    @Override
+    public <T> T later(CompletionStage<? extends T> stage) {
+        if (deferred != null) {
+            throw new IllegalStateException("request " + unique + " is already answered later");
+        }
+        deferred = stage;
+        return null;
+    }
+
+    CompletionStage<?> deferred() {
+        return deferred;
+    }
+
+    /** Marks the thread that runs this request's handler, so an INTERRUPT can reach it. */
+    synchronized void handlerStarted(Thread thread) {
+        handlerThread = thread;
+        if (interrupted) {
+            thread.interrupt();
+        }
+    }
+
+    /** The handler returned: from here on an INTERRUPT must not disturb the thread, which moves on to other work. */
+    void handlerFinished() {
+        synchronized (this) {
+            handlerThread = null;
+        }
+        Thread.interrupted();
+    }
+
+    /** The caller was interrupted: flag the request, and interrupt its handler if one is running. */
+    synchronized void interrupt() {
+        interrupted = true;
+        if (handlerThread != null) {
+            handlerThread.interrupt();
+        }
+    }
+}

@@ -1,0 +1,603 @@
+package io.javafuse.session;
+
+import io.javafuse.abi.InitFlags;
+import io.javafuse.abi.Opcode;
+import io.javafuse.abi.Structs;
+import io.javafuse.abi.Structs.AccessIn;
+import io.javafuse.abi.Structs.BatchForgetIn;
+import io.javafuse.abi.Structs.CopyFileRangeIn;
+import io.javafuse.abi.Structs.CreateIn;
+import io.javafuse.abi.Structs.FallocateIn;
+import io.javafuse.abi.Structs.FileLock;
+import io.javafuse.abi.Structs.FlushIn;
+import io.javafuse.abi.Structs.ForgetIn;
+import io.javafuse.abi.Structs.ForgetOne;
+import io.javafuse.abi.Structs.FsyncIn;
+import io.javafuse.abi.Structs.GetattrIn;
+import io.javafuse.abi.Structs.GetxattrIn;
+import io.javafuse.abi.Structs.GetxattrOut;
+import io.javafuse.abi.Structs.InHeader;
+import io.javafuse.abi.Structs.IoctlIn;
+import io.javafuse.abi.Structs.IoctlOut;
+import io.javafuse.abi.Structs.LinkIn;
+import io.javafuse.abi.Structs.LkIn;
+import io.javafuse.abi.Structs.LseekIn;
+import io.javafuse.abi.Structs.LseekOut;
+import io.javafuse.abi.Structs.MkdirIn;
+import io.javafuse.abi.Structs.MknodIn;
+import io.javafuse.abi.Structs.OpenIn;
+import io.javafuse.abi.Structs.OpenOut;
+import io.javafuse.abi.Structs.OutHeader;
+import io.javafuse.abi.Structs.PollIn;
+import io.javafuse.abi.Structs.PollOut;
+import io.javafuse.abi.Structs.ReadIn;
+import io.javafuse.abi.Structs.ReleaseIn;
+import io.javafuse.abi.Structs.Rename2In;
+import io.javafuse.abi.Structs.RenameIn;
+import io.javafuse.abi.Structs.SetattrIn;
+import io.javafuse.abi.Structs.SetxattrIn;
+import io.javafuse.abi.Structs.StatfsOut;
+import io.javafuse.abi.Structs.StatxIn;
+import io.javafuse.abi.Structs.WriteIn;
+import io.javafuse.abi.Structs.WriteOut;
+import io.javafuse.api.Attr;
+import io.javafuse.api.Created;
+import io.javafuse.api.Entry;
+import io.javafuse.api.Errno;
+import io.javafuse.api.FileSystem;
+import io.javafuse.api.FuseException;
+import io.javafuse.api.IoctlResult;
+import io.javafuse.api.Lock;
+import io.javafuse.api.Open;
+import io.javafuse.api.PollHandle;
+import io.javafuse.api.SetAttr;
+import io.javafuse.api.StatFs;
+import io.javafuse.api.Statx;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+
+import static io.javafuse.abi.Structs.u32;
+import static io.javafuse.abi.Structs.u64;
+
+/**
+ * Decodes each request's arguments, calls the filesystem, and encodes its answer into the
+ * request's own buffer (a reply never needs more room than the request's buffer offers), then
+ * sends it on the channel the request came from.
+ */
+final class Operations {
+    private static final System.Logger LOG = System.getLogger(Operations.class.getName());
+    private static final long ARGS = InHeader.SIZE;
+    private static final long BODY = OutHeader.SIZE;
+    private static final int LOCK_SH = 1;
+    private static final int LOCK_EX = 2;
+    private static final int LOCK_NB = 4;
+    private static final int LOCK_UN = 8;
+
+    /** Told when a request is finished (answered, or dropped without an answer). */
+    interface Completion {
+        void finished(FuseRequest request, int errno);
+    }
+
+    /** Writes a request's reply body at {@code at}; returns its length. */
+    private interface BodyEncoder<T> {
+        long encode(MemorySegment buffer, long at, T value) throws IOException;
+    }
+
+    private static final BodyEncoder<Object> NO_BODY = (buffer, at, value) -> 0;
+
+    private final FileSystem fs;
+    private final ReplyEncoder encoder;
+    private final Completion completion;
+    private final Runnable destroy;
+    private volatile boolean setxattrExt;
+
+    Operations(FileSystem fs, ReplyEncoder encoder, Completion completion, Runnable destroy) {
+        this.fs = fs;
+        this.encoder = encoder;
+        this.completion = completion;
+        this.destroy = destroy;
+    }
+
+    void connectionAgreed(long flags) {
+        setxattrExt = (flags & InitFlags.SETXATTR_EXT) != 0;
+    }
+
+    /** Runs one request's handler on the calling thread and answers it (now, or when its stage completes). */
+    void handle(FuseRequest r) {
+        r.handlerStarted(Thread.currentThread());
+        try {
+            dispatch(r);
+        } catch (Throwable failure) {
+            fail(r, failure);
+        } finally {
+            r.handlerFinished();
+        }
+    }
+
+    /** Answers a request with an error without running its handler. */
+    void answerError(FuseRequest r, int errno) {
+        sendError(r, errno);
+        completion.finished(r, errno);
+    }
+
+    private void dispatch(FuseRequest r) throws IOException {
+        MemorySegment b = r.buffer();
+        long node = r.nodeId();
+        Opcode op = r.opcode();
+        if (op == null) {
+            answerError(r, Errno.ENOSYS);
+            return;
+        }
+        switch (op) {
+            case LOOKUP -> answer(r, fs.lookup(r, node, string(r, ARGS)), this::entry);
+            case FORGET -> {
+                fs.forget(node, u64(b, ARGS + ForgetIn.NLOOKUP));
+                completion.finished(r, 0);
+            }
+            case BATCH_FORGET -> {
+                int count = u32(b, ARGS + BatchForgetIn.COUNT);
+                long at = ARGS + BatchForgetIn.SIZE;
+                for (int i = 0; i < count && at + ForgetOne.SIZE <= r.argumentsEnd(); i++, at += ForgetOne.SIZE) {
+                    fs.forget(u64(b, at + ForgetOne.NODEID), u64(b, at + ForgetOne.NLOOKUP));
+                }
+                completion.finished(r, 0);
+            }
+            case GETATTR -> {
+                long fh = (u32(b, ARGS + GetattrIn.GETATTR_FLAGS) & GetattrIn.GETATTR_FH) != 0
+                        ? u64(b, ARGS + GetattrIn.FH) : FileSystem.NO_HANDLE;
+                answer(r, fs.getattr(r, node, fh), this::attrOut);
+            }
+            case SETATTR -> answer(r, fs.setattr(r, node, setAttr(b)), this::attrOut);
+            case READLINK -> answer(r, fs.readlink(r, node), Operations::bytes);
+            case SYMLINK -> {
+                String name = string(r, ARGS);
+                String target = string(r, ARGS + byteLength(b, ARGS) + 1);
+                answer(r, fs.symlink(r, node, name, target), this::entry);
+            }
+            case MKNOD -> answer(r, fs.mknod(r, node, string(r, ARGS + MknodIn.SIZE), u32(b, ARGS + MknodIn.MODE),
+                    u32(b, ARGS + MknodIn.RDEV), u32(b, ARGS + MknodIn.UMASK)), this::entry);
+            case MKDIR -> answer(r, fs.mkdir(r, node, string(r, ARGS + MkdirIn.SIZE), u32(b, ARGS + MkdirIn.MODE),
+                    u32(b, ARGS + MkdirIn.UMASK)), this::entry);
+            case UNLINK -> {
+                fs.unlink(r, node, string(r, ARGS));
+                done(r);
+            }
+            case RMDIR -> {
+                fs.rmdir(r, node, string(r, ARGS));
+                done(r);
+            }
+            case RENAME -> rename(r, u64(b, ARGS + RenameIn.NEWDIR), 0, ARGS + RenameIn.SIZE);
+            case RENAME2 -> rename(r, u64(b, ARGS + Rename2In.NEWDIR), u32(b, ARGS + Rename2In.FLAGS),
+                    ARGS + Rename2In.SIZE);
+            case LINK -> answer(r, fs.link(r, u64(b, ARGS + LinkIn.OLDNODEID), node, string(r, ARGS + LinkIn.SIZE)),
+                    this::entry);
+            case OPEN -> answer(r, fs.open(r, node, u32(b, ARGS + OpenIn.FLAGS)), Operations::openOut);
+            case OPENDIR -> answer(r, fs.opendir(r, node, u32(b, ARGS + OpenIn.FLAGS)), Operations::openOut);
+            case READ -> {
+                int size = (int) Math.min(Integer.toUnsignedLong(u32(b, ARGS + ReadIn.SIZE_)), b.byteSize() - BODY);
+                long fh = u64(b, ARGS + ReadIn.FH);
+                long offset = u64(b, ARGS + ReadIn.OFFSET);
+                MemorySegment destination = b.asSlice(BODY, size);
+                answer(r, fs.read(r, node, fh, offset, destination), (buffer, at, n) -> Math.clamp(n, 0, size));
+            }
+            case WRITE -> {
+                int size = u32(b, ARGS + WriteIn.SIZE_);
+                long dataAt = ARGS + WriteIn.SIZE;
+                if (dataAt + Integer.toUnsignedLong(size) > r.argumentsEnd()) {
+                    throw new FuseException(Errno.EINVAL, "WRITE of " + size + " bytes in a request of " + r.length());
+                }
+                MemorySegment data = b.asSlice(dataAt, size).asReadOnly();
+                answer(r, fs.write(r, node, u64(b, ARGS + WriteIn.FH), u64(b, ARGS + WriteIn.OFFSET), data,
+                        u32(b, ARGS + WriteIn.WRITE_FLAGS)), Operations::writeOut);
+            }
+            case STATFS -> answer(r, fs.statfs(r, node), Operations::statfsOut);
+            case RELEASE -> {
+                fs.release(r, node, u64(b, ARGS + ReleaseIn.FH), u32(b, ARGS + ReleaseIn.FLAGS));
+                done(r);
+            }
+            case RELEASEDIR -> {
+                fs.releasedir(r, node, u64(b, ARGS + ReleaseIn.FH));
+                done(r);
+            }
+            case FSYNC -> {
+                fs.fsync(r, node, u64(b, ARGS + FsyncIn.FH), (u32(b, ARGS + FsyncIn.FSYNC_FLAGS) & FsyncIn.FDATASYNC) != 0);
+                done(r);
+            }
+            case FSYNCDIR -> {
+                fs.fsyncdir(r, node, u64(b, ARGS + FsyncIn.FH),
+                        (u32(b, ARGS + FsyncIn.FSYNC_FLAGS) & FsyncIn.FDATASYNC) != 0);
+                done(r);
+            }
+            case FLUSH -> {
+                fs.flush(r, node, u64(b, ARGS + FlushIn.FH), u64(b, ARGS + FlushIn.LOCK_OWNER));
+                done(r);
+            }
+            case SETXATTR -> {
+                long nameAt = ARGS + (setxattrExt ? SetxattrIn.SIZE : SetxattrIn.COMPAT_SIZE);
+                int size = u32(b, ARGS + SetxattrIn.SIZE_);
+                long valueAt = nameAt + byteLength(b, nameAt) + 1;
+                if (valueAt + Integer.toUnsignedLong(size) > r.argumentsEnd()) {
+                    throw new FuseException(Errno.EINVAL, "SETXATTR value runs past the request");
+                }
+                fs.setxattr(r, node, string(r, nameAt), b.asSlice(valueAt, size).asReadOnly(),
+                        u32(b, ARGS + SetxattrIn.FLAGS));
+                done(r);
+            }
+            case GETXATTR -> {
+                int size = u32(b, ARGS + GetxattrIn.SIZE_);
+                answer(r, fs.getxattr(r, node, string(r, ARGS + GetxattrIn.SIZE)),
+                        (buffer, at, value) -> sized(buffer, at, value, size));
+            }
+            case LISTXATTR -> {
+                int size = u32(b, ARGS + GetxattrIn.SIZE_);
+                answer(r, fs.listxattr(r, node), (buffer, at, names) -> sized(buffer, at, nulSeparated(names), size));
+            }
+            case REMOVEXATTR -> {
+                fs.removexattr(r, node, string(r, ARGS));
+                done(r);
+            }
+            case ACCESS -> {
+                fs.access(r, node, u32(b, ARGS + AccessIn.MASK));
+                done(r);
+            }
+            case CREATE -> answer(r, fs.create(r, node, string(r, ARGS + CreateIn.SIZE), u32(b, ARGS + CreateIn.MODE),
+                    u32(b, ARGS + CreateIn.UMASK), u32(b, ARGS + CreateIn.FLAGS)), this::created);
+            case TMPFILE -> answer(r, fs.tmpfile(r, node, u32(b, ARGS + CreateIn.MODE), u32(b, ARGS + CreateIn.UMASK),
+                    u32(b, ARGS + CreateIn.FLAGS)), this::created);
+            case READDIR, READDIRPLUS -> readdir(r, op == Opcode.READDIRPLUS);
+            case GETLK -> answer(r, fs.getlk(r, node, u64(b, ARGS + LkIn.FH), u64(b, ARGS + LkIn.OWNER),
+                    lock(b, ARGS + LkIn.LK)), Operations::lockOut);
+            case SETLK, SETLKW -> setlk(r, op == Opcode.SETLKW);
+            case FALLOCATE -> {
+                fs.fallocate(r, node, u64(b, ARGS + FallocateIn.FH), u64(b, ARGS + FallocateIn.OFFSET),
+                        u64(b, ARGS + FallocateIn.LENGTH), u32(b, ARGS + FallocateIn.MODE));
+                done(r);
+            }
+            case LSEEK -> answer(r, fs.lseek(r, node, u64(b, ARGS + LseekIn.FH), u64(b, ARGS + LseekIn.OFFSET),
+                    u32(b, ARGS + LseekIn.WHENCE)), Operations::lseekOut);
+            case COPY_FILE_RANGE -> answer(r, fs.copyFileRange(r, node, u64(b, ARGS + CopyFileRangeIn.FH_IN),
+                    u64(b, ARGS + CopyFileRangeIn.OFF_IN), u64(b, ARGS + CopyFileRangeIn.NODEID_OUT),
+                    u64(b, ARGS + CopyFileRangeIn.FH_OUT), u64(b, ARGS + CopyFileRangeIn.OFF_OUT),
+                    u64(b, ARGS + CopyFileRangeIn.LEN), (int) u64(b, ARGS + CopyFileRangeIn.FLAGS)),
+                    (buffer, at, n) -> writeOut(buffer, at, (int) Math.min(n, Integer.MAX_VALUE)));
+            case IOCTL -> ioctl(r);
+            case POLL -> poll(r);
+            case STATX -> {
+                long fh = (u32(b, ARGS + StatxIn.GETATTR_FLAGS) & GetattrIn.GETATTR_FH) != 0
+                        ? u64(b, ARGS + StatxIn.FH) : FileSystem.NO_HANDLE;
+                answer(r, fs.statx(r, node, fh, u32(b, ARGS + StatxIn.SX_FLAGS), u32(b, ARGS + StatxIn.SX_MASK)),
+                        this::statxOut);
+            }
+            case DESTROY -> {
+                destroy.run();
+                done(r);
+            }
+            case NOTIFY_REPLY -> completion.finished(r, 0);
+            // INIT and INTERRUPT are the session's; the rest are not for a filesystem of this kind.
+            default -> answerError(r, Errno.ENOSYS);
+        }
+    }
+
+    private void rename(FuseRequest r, long newParent, int flags, long namesAt) throws IOException {
+        MemorySegment b = r.buffer();
+        String name = string(r, namesAt);
+        String newName = string(r, namesAt + byteLength(b, namesAt) + 1);
+        fs.rename(r, r.nodeId(), name, newParent, newName, flags);
+        done(r);
+    }
+
+    private void readdir(FuseRequest r, boolean plus) throws IOException {
+        MemorySegment b = r.buffer();
+        int size = (int) Math.min(Integer.toUnsignedLong(u32(b, ARGS + ReadIn.SIZE_)), b.byteSize() - BODY);
+        long fh = u64(b, ARGS + ReadIn.FH);
+        long offset = u64(b, ARGS + ReadIn.OFFSET);
+        DirectoryBuffer out = new DirectoryBuffer(b.asSlice(BODY, size), encoder);
+        if (plus) {
+            fs.readdirplus(r, r.nodeId(), fh, offset, out);
+        } else {
+            fs.readdir(r, r.nodeId(), fh, offset, out);
+        }
+        done(r, (buffer, at, value) -> out.length());
+    }
+
+    private void setlk(FuseRequest r, boolean wait) throws IOException {
+        MemorySegment b = r.buffer();
+        long fh = u64(b, ARGS + LkIn.FH);
+        long owner = u64(b, ARGS + LkIn.OWNER);
+        Lock lock = lock(b, ARGS + LkIn.LK);
+        if ((u32(b, ARGS + LkIn.LK_FLAGS) & LkIn.LK_FLOCK) != 0) {
+            int operation = switch (lock.type()) {
+                case Lock.F_RDLCK -> LOCK_SH;
+                case Lock.F_WRLCK -> LOCK_EX;
+                default -> LOCK_UN;
+            };
+            fs.flock(r, r.nodeId(), fh, owner, operation | (wait ? 0 : LOCK_NB));
+        } else {
+            fs.setlk(r, r.nodeId(), fh, owner, lock, wait);
+        }
+        done(r);
+    }
+
+    private void ioctl(FuseRequest r) throws IOException {
+        MemorySegment b = r.buffer();
+        int flags = u32(b, ARGS + IoctlIn.FLAGS);
+        if ((flags & IoctlIn.IOCTL_UNRESTRICTED) != 0) {
+            answerError(r, Errno.ENOSYS);
+            return;
+        }
+        int inSize = u32(b, ARGS + IoctlIn.IN_SIZE);
+        int outSize = u32(b, ARGS + IoctlIn.OUT_SIZE);
+        MemorySegment in = b.asSlice(ARGS + IoctlIn.SIZE, Math.min(inSize, r.argumentsEnd() - ARGS - IoctlIn.SIZE))
+                .asReadOnly();
+        IoctlResult result = fs.ioctl(r, r.nodeId(), u64(b, ARGS + IoctlIn.FH), u32(b, ARGS + IoctlIn.CMD),
+                u64(b, ARGS + IoctlIn.ARG), flags, in, outSize);
+        answer(r, result, (buffer, at, value) -> {
+            byte[] out = value.out() != null ? value.out() : new byte[0];
+            if (out.length > outSize) {
+                throw new FuseException(Errno.EINVAL, "ioctl answer of " + out.length + " bytes, caller allowed " + outSize);
+            }
+            buffer.asSlice(at, IoctlOut.SIZE).fill((byte) 0);
+            u32(buffer, at + IoctlOut.RESULT, value.result());
+            MemorySegment.copy(out, 0, buffer, ValueLayout.JAVA_BYTE, at + IoctlOut.SIZE, out.length);
+            return IoctlOut.SIZE + out.length;
+        });
+    }
+
+    private void poll(FuseRequest r) throws IOException {
+        MemorySegment b = r.buffer();
+        PollHandle waiter = (u32(b, ARGS + PollIn.FLAGS) & PollIn.SCHEDULE_NOTIFY) != 0
+                ? new KernelPollHandle(r.channel(), u64(b, ARGS + PollIn.KH)) : null;
+        answer(r, fs.poll(r, r.nodeId(), u64(b, ARGS + PollIn.FH), waiter, u32(b, ARGS + PollIn.EVENTS)),
+                (buffer, at, revents) -> {
+                    u32(buffer, at + PollOut.REVENTS, revents);
+                    u32(buffer, at + PollOut.REVENTS + 4, 0);
+                    return PollOut.SIZE;
+                });
+    }
+
+    // ---- answering
+
+    /** Answers with a value the handler returned (or, if it answers later, with its stage's value). */
+    private <T> void answer(FuseRequest r, T value, BodyEncoder<? super T> body) {
+        answer(r, value, body, true);
+    }
+
+    /** Answers an operation whose handler returns nothing, once it is done. */
+    private void done(FuseRequest r, BodyEncoder<Object> body) {
+        answer(r, null, body, false);
+    }
+
+    private void done(FuseRequest r) {
+        done(r, NO_BODY);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> void answer(FuseRequest r, T value, BodyEncoder<? super T> body, boolean valueRequired) {
+        CompletionStage<?> later = r.deferred();
+        if (later == null) {
+            complete(r, value, body, valueRequired);
+            return;
+        }
+        later.whenComplete((result, failure) -> {
+            if (failure != null) {
+                fail(r, failure);
+            } else {
+                complete(r, (T) result, body, valueRequired);
+            }
+        });
+    }
+
+    private <T> void complete(FuseRequest r, T value, BodyEncoder<? super T> body, boolean valueRequired) {
+        long length;
+        try {
+            if (valueRequired && value == null) {
+                throw new FuseException(Errno.EIO, r.operation() + " handler returned null");
+            }
+            length = body.encode(r.buffer(), BODY, value);
+        } catch (Throwable failure) {
+            fail(r, failure);
+            return;
+        }
+        OutHeader.write(r.buffer(), (int) (BODY + length), 0, r.unique());
+        send(r, BODY + length);
+        completion.finished(r, 0);
+    }
+
+    private void fail(FuseRequest r, Throwable failure) {
+        Throwable cause = unwrap(failure);
+        int errno = Errno.of(cause);
+        if (!Errno.isExpected(cause)) {
+            LOG.log(System.Logger.Level.WARNING, r.operation() + " handler failed; answering EIO", cause);
+        }
+        sendError(r, errno);
+        completion.finished(r, errno);
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private void sendError(FuseRequest r, int errno) {
+        OutHeader.write(r.buffer(), OutHeader.SIZE, errno, r.unique());
+        send(r, OutHeader.SIZE);
+    }
+
+    private void send(FuseRequest r, long length) {
+        try {
+            r.channel().write(r.buffer().asSlice(0, length), MemorySegment.NULL);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot answer " + r.operation() + " " + r.unique(), e);
+        }
+    }
+
+    // ---- decoding
+
+    private static long byteLength(MemorySegment b, long at) {
+        long end = at;
+        long limit = b.byteSize();
+        while (end < limit && b.get(ValueLayout.JAVA_BYTE, end) != 0) {
+            end++;
+        }
+        return end - at;
+    }
+
+    private static String string(FuseRequest r, long at) throws FuseException {
+        MemorySegment b = r.buffer();
+        long length = byteLength(b, at);
+        if (at + length >= r.length()) {
+            throw new FuseException(Errno.EINVAL, r.operation() + ": name is not terminated");
+        }
+        byte[] bytes = b.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static SetAttr setAttr(MemorySegment b) {
+        int valid = u32(b, ARGS + SetattrIn.VALID);
+        return new SetAttr(
+                has(valid, SetattrIn.FATTR_MODE) ? u32(b, ARGS + SetattrIn.MODE) : null,
+                has(valid, SetattrIn.FATTR_UID) ? u32(b, ARGS + SetattrIn.UID) : null,
+                has(valid, SetattrIn.FATTR_GID) ? u32(b, ARGS + SetattrIn.GID) : null,
+                has(valid, SetattrIn.FATTR_SIZE) ? u64(b, ARGS + SetattrIn.SIZE_) : null,
+                has(valid, SetattrIn.FATTR_ATIME) && !has(valid, SetattrIn.FATTR_ATIME_NOW)
+                        ? instant(b, ARGS + SetattrIn.ATIME, ARGS + SetattrIn.ATIMENSEC) : null,
+                has(valid, SetattrIn.FATTR_ATIME_NOW),
+                has(valid, SetattrIn.FATTR_MTIME) && !has(valid, SetattrIn.FATTR_MTIME_NOW)
+                        ? instant(b, ARGS + SetattrIn.MTIME, ARGS + SetattrIn.MTIMENSEC) : null,
+                has(valid, SetattrIn.FATTR_MTIME_NOW),
+                has(valid, SetattrIn.FATTR_CTIME) ? instant(b, ARGS + SetattrIn.CTIME, ARGS + SetattrIn.CTIMENSEC) : null,
+                has(valid, SetattrIn.FATTR_KILL_SUIDGID),
+                has(valid, SetattrIn.FATTR_FH) ? u64(b, ARGS + SetattrIn.FH) : FileSystem.NO_HANDLE);
+    }
+
+    private static boolean has(int valid, int bit) {
+        return (valid & bit) != 0;
+    }
+
+    private static Instant instant(MemorySegment b, long secondsAt, long nanosAt) {
+        return Instant.ofEpochSecond(u64(b, secondsAt), Integer.toUnsignedLong(u32(b, nanosAt)));
+    }
+
+    private static Lock lock(MemorySegment b, long at) {
+        return new Lock(u32(b, at + FileLock.TYPE), u64(b, at + FileLock.START), u64(b, at + FileLock.END),
+                u32(b, at + FileLock.PID));
+    }
+
+    // ---- encoding bodies
+
+    private long entry(MemorySegment b, long at, Entry e) {
+        encoder.entry(b, at, e);
+        return Structs.EntryOut.SIZE;
+    }
+
+    private long attrOut(MemorySegment b, long at, Attr a) {
+        encoder.attrOut(b, at, a);
+        return Structs.AttrOut.SIZE;
+    }
+
+    private long statxOut(MemorySegment b, long at, Statx x) {
+        encoder.statxOut(b, at, x);
+        return Structs.StatxOut.SIZE;
+    }
+
+    private long created(MemorySegment b, long at, Created c) {
+        encoder.entry(b, at, c.entry());
+        return Structs.EntryOut.SIZE + openOut(b, at + Structs.EntryOut.SIZE, c.open());
+    }
+
+    private static long openOut(MemorySegment b, long at, Open o) {
+        u64(b, at + OpenOut.FH, o.fh());
+        u32(b, at + OpenOut.OPEN_FLAGS, o.openFlags());
+        u32(b, at + OpenOut.BACKING_ID, 0);
+        return OpenOut.SIZE;
+    }
+
+    private static long writeOut(MemorySegment b, long at, Integer written) {
+        u32(b, at + WriteOut.SIZE_, written);
+        u32(b, at + WriteOut.SIZE_ + 4, 0);
+        return WriteOut.SIZE;
+    }
+
+    private static long statfsOut(MemorySegment b, long at, StatFs s) {
+        b.asSlice(at, StatfsOut.SIZE).fill((byte) 0);
+        u64(b, at + StatfsOut.BLOCKS, s.blocks());
+        u64(b, at + StatfsOut.BFREE, s.blocksFree());
+        u64(b, at + StatfsOut.BAVAIL, s.blocksAvailable());
+        u64(b, at + StatfsOut.FILES, s.files());
+        u64(b, at + StatfsOut.FFREE, s.filesFree());
+        u32(b, at + StatfsOut.BSIZE, s.blockSize());
+        u32(b, at + StatfsOut.NAMELEN, s.nameMax());
+        u32(b, at + StatfsOut.FRSIZE, s.fragmentSize());
+        return StatfsOut.SIZE;
+    }
+
+    private static long lockOut(MemorySegment b, long at, Lock l) {
+        u64(b, at + FileLock.START, l.start());
+        u64(b, at + FileLock.END, l.end());
+        u32(b, at + FileLock.TYPE, l.type());
+        u32(b, at + FileLock.PID, l.pid());
+        return FileLock.SIZE;
+    }
+
+    private static long lseekOut(MemorySegment b, long at, Long offset) {
+        u64(b, at + LseekOut.OFFSET, offset);
+        return LseekOut.SIZE;
+    }
+
+    private static long bytes(MemorySegment b, long at, String text) throws FuseException {
+        return copyBytes(b, at, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static long copyBytes(MemorySegment b, long at, byte[] bytes) throws FuseException {
+        if (at + bytes.length > b.byteSize()) {
+            throw new FuseException(Errno.ERANGE, "answer of " + bytes.length + " bytes does not fit");
+        }
+        MemorySegment.copy(bytes, 0, b, ValueLayout.JAVA_BYTE, at, bytes.length);
+        return bytes.length;
+    }
+
+    /** The xattr convention: size 0 asks for the length; a smaller buffer than the value is ERANGE. */
+    private static long sized(MemorySegment b, long at, byte[] value, int size) throws FuseException {
+        if (size == 0) {
+            u32(b, at + GetxattrOut.SIZE_, value.length);
+            u32(b, at + GetxattrOut.SIZE_ + 4, 0);
+            return GetxattrOut.SIZE;
+        }
+        if (value.length > size) {
+            throw new FuseException(Errno.ERANGE);
+        }
+        return copyBytes(b, at, value);
+    }
+
+    private static byte[] nulSeparated(List<String> names) {
+        StringBuilder all = new StringBuilder();
+        for (String name : names) {
+            all.append(name).append('\0');
+        }
+        return all.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A poll waiter: notifying it sends the kernel a POLL notification for its handle. */
+    private record KernelPollHandle(FuseChannel channel, long kernelHandle) implements PollHandle {
+        @Override
+        public void notifyReady() throws IOException {
+            try (var arena = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment message = arena.allocate(OutHeader.SIZE + Structs.NotifyPollWakeupOut.SIZE, 8);
+                OutHeader.write(message, (int) message.byteSize(), Structs.Notify.POLL, 0);
+                u64(message, OutHeader.SIZE + Structs.NotifyPollWakeupOut.KH, kernelHandle);
+                channel.write(message, MemorySegment.NULL);
+            }
+        }
+    }
+}

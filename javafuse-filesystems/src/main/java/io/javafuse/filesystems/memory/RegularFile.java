@@ -1,0 +1,182 @@
+package io.javafuse.filesystems.memory;
+
+import io.javafuse.api.Errno;
+import io.javafuse.api.FileMode;
+import io.javafuse.api.FuseException;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * A regular file: its contents as a sparse map of 4 KiB pages, the page size of tmpfs, so that
+ * st_blocks, SEEK_DATA/SEEK_HOLE and hole punching come out as they do there. A missing page is
+ * a hole and reads as zeros. Every byte at or past {@link #size} is zero, so growing the file
+ * needs no clearing. All methods run under {@link #lock}.
+ */
+final class RegularFile extends Node {
+    static final int PAGE_SIZE = 4096;
+    private static final int BLOCKS_PER_PAGE = PAGE_SIZE / 512;
+
+    /** Page index (offset / PAGE_SIZE) to its bytes. */
+    private final NavigableMap<Long, byte[]> pages = new TreeMap<>();
+    private long size;
+    /** An O_TMPFILE opened without O_EXCL may be given a name by link(2) although nlink is 0. */
+    boolean linkable;
+
+    RegularFile(long id, int permissions, int uid, int gid, int nlink, Instant now) {
+        super(id, FileMode.S_IFREG, permissions, uid, gid, nlink, now);
+    }
+
+    @Override
+    long size() {
+        return size;
+    }
+
+    @Override
+    long blocks() {
+        return (long) pages.size() * BLOCKS_PER_PAGE;
+    }
+
+    /** Reads up to the destination's length; fewer bytes only at the end of the file. */
+    int read(long offset, MemorySegment destination) {
+        if (offset >= size) {
+            return 0;
+        }
+        long length = Math.min(destination.byteSize(), size - offset);
+        for (long done = 0; done < length; ) {
+            long position = offset + done;
+            int inPage = (int) (position % PAGE_SIZE);
+            int chunk = (int) Math.min(PAGE_SIZE - inPage, length - done);
+            byte[] page = pages.get(position / PAGE_SIZE);
+            if (page == null) {
+                destination.asSlice(done, chunk).fill((byte) 0);
+            } else {
+                MemorySegment.copy(page, inPage, destination, ValueLayout.JAVA_BYTE, done, chunk);
+            }
+            done += chunk;
+        }
+        return (int) length;
+    }
+
+    /**
+     * Writes as much of {@code data} as there is room for, like Linux does when the disk fills up
+     * mid-write; ENOSPC only when nothing fit. The caller has checked that the end does not overflow.
+     */
+    int write(long offset, MemorySegment data, Capacity capacity) throws FuseException {
+        long length = data.byteSize();
+        long done = 0;
+        while (done < length) {
+            long position = offset + done;
+            byte[] page = pageAt(position / PAGE_SIZE, capacity);
+            if (page == null) {
+                break;
+            }
+            int inPage = (int) (position % PAGE_SIZE);
+            int chunk = (int) Math.min(PAGE_SIZE - inPage, length - done);
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, done, page, inPage, chunk);
+            done += chunk;
+        }
+        if (done == 0 && length > 0) {
+            throw new FuseException(Errno.ENOSPC);
+        }
+        size = Math.max(size, offset + done);
+        return (int) done;
+    }
+
+    /** The page at this index, allocated if missing; null when the filesystem is full. */
+    private byte[] pageAt(long index, Capacity capacity) {
+        byte[] page = pages.get(index);
+        if (page == null && capacity.tryReserve(PAGE_SIZE)) {
+            page = new byte[PAGE_SIZE];
+            pages.put(index, page);
+        }
+        return page;
+    }
+
+    /**
+     * Sets the size. Like tmpfs, a truncation that does not grow the file also drops pages that
+     * fallocate(KEEP_SIZE) reserved past the end.
+     */
+    void truncate(long newSize, Capacity capacity) {
+        if (newSize <= size) {
+            dropPages(pages.tailMap(Math.ceilDiv(newSize, PAGE_SIZE), true), capacity);
+            int tail = (int) (newSize % PAGE_SIZE);
+            byte[] last = tail == 0 ? null : pages.get(newSize / PAGE_SIZE);
+            if (last != null) {
+                Arrays.fill(last, tail, PAGE_SIZE, (byte) 0);
+            }
+        }
+        size = newSize;
+    }
+
+    /** Backs [offset, end) with pages, all or nothing (fallocate's promise that later writes find room). */
+    void allocate(long offset, long end, Capacity capacity) throws FuseException {
+        long first = offset / PAGE_SIZE;
+        long last = Math.ceilDiv(end, PAGE_SIZE);
+        long missing = last - first - pages.subMap(first, true, last, false).size();
+        long bytes = missing > Long.MAX_VALUE / PAGE_SIZE ? Long.MAX_VALUE : missing * PAGE_SIZE;
+        if (!capacity.tryReserve(bytes)) {
+            throw new FuseException(Errno.ENOSPC);
+        }
+        for (long index = first; index < last; index++) {
+            pages.computeIfAbsent(index, _ -> new byte[PAGE_SIZE]);
+        }
+    }
+
+    /** Zeroes [offset, end); with {@code punch}, pages the range covers entirely are freed (become holes). */
+    void zero(long offset, long end, boolean punch, Capacity capacity) {
+        Iterator<Map.Entry<Long, byte[]>> it =
+                pages.subMap(offset / PAGE_SIZE, true, Math.ceilDiv(end, PAGE_SIZE), false).entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, byte[]> page = it.next();
+            long pageStart = page.getKey() * PAGE_SIZE;
+            int from = (int) Math.max(0, offset - pageStart);
+            int to = (int) Math.min(PAGE_SIZE, end - pageStart);
+            if (punch && from == 0 && to == PAGE_SIZE) {
+                it.remove();
+                capacity.release(PAGE_SIZE);
+            } else {
+                Arrays.fill(page.getValue(), from, to, (byte) 0);
+            }
+        }
+    }
+
+    /** SEEK_DATA at page granularity: the first offset at or after {@code offset} in a page; -1 if none before the end. */
+    long seekData(long offset) {
+        Long index = pages.ceilingKey(offset / PAGE_SIZE);
+        if (index == null) {
+            return -1;
+        }
+        long data = Math.max(offset, index * PAGE_SIZE);
+        return data < size ? data : -1;
+    }
+
+    /** SEEK_HOLE: the first offset at or after {@code offset} outside any page; the end of the file counts as a hole. */
+    long seekHole(long offset) {
+        long index = offset / PAGE_SIZE;
+        for (long present : pages.tailMap(index, true).keySet()) {
+            if (present != index) {
+                break;
+            }
+            index++;
+        }
+        long hole = index > Long.MAX_VALUE / PAGE_SIZE ? Long.MAX_VALUE : index * PAGE_SIZE;
+        return Math.min(Math.max(offset, hole), size);
+    }
+
+    /** Gives back all pages, once the file is gone. */
+    void discard(Capacity capacity) {
+        dropPages(pages, capacity);
+    }
+
+    private static void dropPages(Map<Long, byte[]> dropped, Capacity capacity) {
+        capacity.release((long) dropped.size() * PAGE_SIZE);
+        dropped.clear();
+    }
+}
