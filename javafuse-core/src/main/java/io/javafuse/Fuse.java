@@ -3,6 +3,7 @@ package io.javafuse;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.Mount;
 import io.javafuse.api.MountOptions;
+import io.javafuse.mount.Mounter;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,5 +33,14 @@ public final class Fuse {
 
     public static Mount mount(FileSystem fs, Path mountpoint) throws IOException {
         return mount(fs, mountpoint, MountOptions.defaults());
+    }
+
+    /**
+     * Unmounts the FUSE filesystem at {@code mountpoint}, served by this process or another one:
+     * with umount2 as root, through fusermount3 otherwise. A stale mount (its process is gone)
+     * is cleared as well. {@code lazy} detaches a busy mount instead of failing with EBUSY.
+     */
+    public static void unmount(Path mountpoint, boolean lazy) throws IOException {
+        Mounter.unmount(mountpoint, lazy);
     }
 }

@@ -31,6 +31,30 @@ public final class Mounter {
         return mountWithFusermount(target, options);
     }
 
+    /** Unmounts whatever FUSE filesystem is mounted at {@code mountpoint}. */
+    public static void unmount(Path mountpoint, boolean lazy) throws FuseException {
+        Path absolute = mountpoint.toAbsolutePath().normalize();
+        MountTable.MountEntry entry = MountTable.at(absolute)
+                .orElseThrow(() -> new FuseException(Errno.EINVAL, absolute + " is not a mount point"));
+        if (!entry.isFuse()) {
+            throw new FuseException(Errno.EINVAL, absolute + " is not a FUSE mount (it is " + entry.fstype() + ")");
+        }
+        if (Syscalls.getuid() != 0) {
+            if (Fusermount.unmount(absolute, lazy) != 0) {
+                throw new FuseException(Errno.EBUSY, "fusermount3 could not unmount " + absolute
+                        + (lazy ? "" : " (is it busy? try --lazy)"));
+            }
+            return;
+        }
+        try {
+            Syscalls.umount2(absolute.toString(), lazy ? Syscalls.MNT_DETACH : 0);
+        } catch (FuseException e) {
+            throw new FuseException(e.errno(), "cannot unmount " + absolute + ": " + Errno.name(e.errno())
+                    + (e.errno() == Errno.EBUSY ? " (it is busy: a process has a file or its working directory there;"
+                    + " --lazy detaches it now and finishes when they are done)" : ""));
+        }
+    }
+
     /** Why a directory cannot be mounted on, said so that the user knows what to do. */
     static Path checkMountpoint(Path mountpoint) throws FuseException {
         Path absolute = mountpoint.toAbsolutePath().normalize();

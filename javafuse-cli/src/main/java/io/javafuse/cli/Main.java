@@ -1,0 +1,44 @@
+package io.javafuse.cli;
+
+import io.javafuse.api.FuseException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** {@code javafuse}: mount the bundled filesystems, unmount. */
+@Command(name = "javafuse", mixinStandardHelpOptions = true, version = "javafuse 0.1.0",
+        description = "A FUSE filesystem in pure Java.",
+        subcommands = {MountCommand.class, UnmountCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    /** Bad input: a wrong option, a missing mountpoint, a mountpoint in use. */
+    static final int EXIT_USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setExecutionExceptionHandler(Main::oneLineError);
+        commandLine.setParameterExceptionHandler((e, ignored) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("javafuse: " + e.getMessage());
+            err.println("Try 'javafuse " + e.getCommandLine().getCommandName().replace("javafuse", "").strip()
+                    + " --help'.".replace("javafuse  --help", "javafuse --help"));
+            return EXIT_USAGE;
+        });
+        return commandLine.execute(args);
+    }
+
+    /** Expected failures are one line and exit status 2, never a stack trace. */
+    private static int oneLineError(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        if (e instanceof FuseException || e instanceof IllegalArgumentException) {
+            commandLine.getErr().println("javafuse: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        commandLine.getErr().println("javafuse: unexpected failure: " + e);
+        e.printStackTrace(commandLine.getErr());
+        return 1;
+    }
+}

@@ -1,0 +1,33 @@
+package io.javafuse.filesystems.memory;
+
+import io.javafuse.api.Request;
+
+import java.util.concurrent.CompletionStage;
+
+/** A request from a given user, as the engine would pass it; these tests answer synchronously only. */
+record TestRequest(int uid, int gid) implements Request {
+    @Override
+    public long unique() {
+        return 1;
+    }
+
+    @Override
+    public String operation() {
+        return "TEST";
+    }
+
+    @Override
+    public int pid() {
+        return 1;
+    }
+
+    @Override
+    public boolean isInterrupted() {
+        return false;
+    }
+
+    @Override
+    public <T> T later(CompletionStage<? extends T> stage) {
+        throw new UnsupportedOperationException("synchronous tests");
+    }
+}
