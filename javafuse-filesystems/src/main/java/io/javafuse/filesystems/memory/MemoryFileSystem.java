@@ -375,9 +375,12 @@ public final class MemoryFileSystem implements FileSystem {
                 // truncate(2) and ftruncate(2) set m/ctime even when the size stays the same.
                 file.modified(now);
             }
+            // chown(2) of anything but a directory drops the set-id bits too; an explicit mode
+            // (which the kernel sends when it drops them itself) takes precedence.
+            boolean chown = changes.uid() != null || changes.gid() != null;
             if (changes.mode() != null) {
                 node.permissions = changes.mode() & FileMode.PERMISSIONS;
-            } else if (changes.killSetIdBits()) {
+            } else if (changes.killSetIdBits() || chown && !(node instanceof Directory)) {
                 node.killSetIdBits();
             }
             if (changes.uid() != null) {

@@ -18,6 +18,7 @@ import java.util.concurrent.locks.ReentrantLock;
 abstract sealed class Node permits Directory, RegularFile, Symlink, SpecialFile {
     /** relatime: an access is recorded at least this often even when atime is newer than m/ctime. */
     private static final Duration ATIME_REFRESH = Duration.ofDays(1);
+    private static final int S_IXGRP = 0010;
 
     final long id;
     /** The S_IFMT bits; a node never changes its type, so readers need no lock. */
@@ -86,7 +87,7 @@ abstract sealed class Node permits Directory, RegularFile, Symlink, SpecialFile 
     /** Drops set-user-id, and set-group-id where it means "set group on exec", as a write by others does. */
     final void killSetIdBits() {
         permissions &= ~FileMode.S_ISUID;
-        if ((permissions & 0010) != 0) {
+        if ((permissions & S_IXGRP) != 0) {
             permissions &= ~FileMode.S_ISGID;
         }
     }

@@ -1,5 +1,6 @@
 package io.javafuse.filesystems.memory;
 
+import io.javafuse.api.Operation;
 import io.javafuse.api.Request;
 
 import java.util.concurrent.CompletionStage;
@@ -12,8 +13,8 @@ record TestRequest(int uid, int gid) implements Request {
     }
 
     @Override
-    public String operation() {
-        return "TEST";
+    public Operation operation() {
+        return Operation.LOOKUP;
     }
 
     @Override
