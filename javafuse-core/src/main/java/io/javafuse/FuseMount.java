@@ -1,6 +1,9 @@
 package io.javafuse;
 
 import io.javafuse.api.ConnectionInfo;
+import io.javafuse.api.DispatcherConfig;
+import io.javafuse.api.DispatcherStats;
+import io.javafuse.api.Operation;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.Mount;
@@ -67,6 +70,36 @@ final class FuseMount implements Mount {
     @Override
     public boolean isAlive() {
         return session.isAlive();
+    }
+
+    @Override
+    public void setOperationHandler(Operation operation, FileSystem handler) {
+        session.setOperationHandler(operation, java.util.Objects.requireNonNull(handler, "handler"));
+    }
+
+    @Override
+    public void removeOperationHandler(Operation operation) {
+        session.removeOperationHandler(operation);
+    }
+
+    @Override
+    public void restoreOperationHandler(Operation operation) {
+        session.setOperationHandler(operation, null);
+    }
+
+    @Override
+    public void setDispatcherConfig(DispatcherConfig config) {
+        session.dispatcher().reconfigure(config);
+    }
+
+    @Override
+    public DispatcherConfig dispatcherConfig() {
+        return session.dispatcher().config();
+    }
+
+    @Override
+    public DispatcherStats dispatcherStats() {
+        return session.dispatcher().stats();
     }
 
     @Override

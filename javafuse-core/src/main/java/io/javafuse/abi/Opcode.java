@@ -1,5 +1,7 @@
 package io.javafuse.abi;
 
+import io.javafuse.api.Operation;
+
 /** Every request opcode of the FUSE protocol (fuse_kernel.h, {@code enum fuse_opcode}). */
 public enum Opcode {
     LOOKUP(1), FORGET(2), GETATTR(3), SETATTR(4), READLINK(5), SYMLINK(6), MKNOD(8), MKDIR(9), UNLINK(10),
@@ -21,9 +23,16 @@ public enum Opcode {
     }
 
     private final int code;
+    private final Operation operation;
 
     Opcode(int code) {
         this.code = code;
+        this.operation = Operation.valueOf(name());
+    }
+
+    /** The operation this opcode asks for, as the API names it. */
+    public Operation operation() {
+        return operation;
     }
 
     public int code() {

@@ -20,6 +20,32 @@ public interface Mount extends AutoCloseable {
     /** Waits until the session has ended, for example after an unmount from outside. */
     boolean awaitTermination(Duration timeout) throws InterruptedException;
 
+    /**
+     * Routes one operation to {@code handler} on the live mount, instead of the mounted
+     * filesystem: for fault injection, instrumentation, or a hot fix. Only {@code handler}'s
+     * method for that operation is called; it may delegate to the original filesystem.
+     */
+    void setOperationHandler(Operation operation, FileSystem handler);
+
+    /**
+     * Answers one operation with ENOSYS from now on. After one ENOSYS, current kernels stop
+     * sending OPEN, OPENDIR, FLUSH, FSYNC, FSYNCDIR, the xattr calls, ACCESS, CREATE (then
+     * MKNOD + OPEN), INTERRUPT, BMAP, POLL, FALLOCATE, RENAME2 (flags then fail with EINVAL),
+     * LSEEK, COPY_FILE_RANGE, TMPFILE, STATX (then GETATTR) and SYNCFS for the rest of the
+     * mount, so setting a handler back later does not bring those back.
+     */
+    void removeOperationHandler(Operation operation);
+
+    /** Routes an operation back to the mounted filesystem. */
+    void restoreOperationHandler(Operation operation);
+
+    /** Changes queue size, workers and ordering without losing or reordering admitted requests. */
+    void setDispatcherConfig(DispatcherConfig config);
+
+    DispatcherConfig dispatcherConfig();
+
+    DispatcherStats dispatcherStats();
+
     /** Unmounts (if still mounted), stops the readers and calls the filesystem's destroy once. */
     @Override
     void close() throws IOException;

@@ -18,12 +18,13 @@ import java.util.Locale;
  * @param readers            reader threads, each on its own cloned /dev/fuse descriptor
  * @param useFusermount      mount through fusermount3 even as root (non-root users always do)
  * @param autoUnmount        with fusermount3: unmount when this process dies, however it dies
+ * @param dispatcher         how requests reach the handlers: queue, workers, priorities
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
                            int readers, boolean writebackCache, boolean posixLocks, boolean flockLocks,
                            Duration entryTimeout, Duration attrTimeout, int maxBackground,
-                           boolean useFusermount, boolean autoUnmount) {
+                           boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher) {
 
     public static final int MAX_WRITE_DEFAULT = 1 << 20;
     private static final List<String> KNOWN_FLAGS = List.of("nosuid", "suid", "nodev", "dev", "noexec", "exec",
@@ -52,7 +53,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
     public static MountOptions defaults() {
         return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
                 MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
-                false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false);
+                false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false, DispatcherConfig.defaults());
     }
 
     /**
@@ -120,34 +121,24 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         }
     }
 
-    public MountOptions withFsname(String v) {
-        return new MountOptions(v, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withFsname(String value) {
+        return new MountOptions(value, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withSubtype(String v) {
-        return new MountOptions(fsname, v, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withSubtype(String value) {
+        return new MountOptions(fsname, value, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withAllowOther(boolean v) {
-        return new MountOptions(fsname, subtype, v, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withAllowOther(boolean value) {
+        return new MountOptions(fsname, subtype, value, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withDefaultPermissions(boolean v) {
-        return new MountOptions(fsname, subtype, allowOther, v, readOnly, mountFlags, maxWrite, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withDefaultPermissions(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, value, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withReadOnly(boolean v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, v, mountFlags, maxWrite, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withReadOnly(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, value, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
     public MountOptions withMountFlag(String flag) {
@@ -156,80 +147,58 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         }
         List<String> flags = new ArrayList<>(mountFlags);
         flags.add(flag);
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withMaxWrite(int v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, v, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withMaxWrite(int value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, value, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withMaxRead(int v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, v,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withMaxRead(int value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, value, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withBlksize(int v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, v, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withBlksize(int value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, value, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withReaders(int v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, v, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withReaders(int value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, value, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withWritebackCache(boolean v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, v, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withWritebackCache(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, value, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withPosixLocks(boolean v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, v, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withPosixLocks(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, value, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withFlockLocks(boolean v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, v, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withFlockLocks(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, value, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withEntryTimeout(Duration v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, v, attrTimeout, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withEntryTimeout(Duration value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, value, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withAttrTimeout(Duration v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, v, maxBackground,
-                useFusermount, autoUnmount);
+    public MountOptions withAttrTimeout(Duration value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, value, maxBackground, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withMaxBackground(int v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, v,
-                useFusermount, autoUnmount);
+    public MountOptions withMaxBackground(int value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, value, useFusermount, autoUnmount, dispatcher);
     }
 
-    public MountOptions withUseFusermount(boolean v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, v, autoUnmount);
+    public MountOptions withUseFusermount(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, value, autoUnmount, dispatcher);
     }
 
-    public MountOptions withAutoUnmount(boolean v) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, v);
+    public MountOptions withAutoUnmount(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, value, dispatcher);
+    }
+
+    public MountOptions withDispatcher(DispatcherConfig value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, value);
     }
 }

@@ -12,8 +12,8 @@ public interface Request {
     /** The kernel's id of this request, unique among requests in flight. */
     long unique();
 
-    /** The operation's name as the protocol spells it, such as {@code "LOOKUP"}. */
-    String operation();
+    /** The operation asked for, such as {@link Operation#LOOKUP}. */
+    Operation operation();
 
     int uid();
 

@@ -2,7 +2,9 @@ package io.javafuse.session;
 
 import io.javafuse.abi.Opcode;
 import io.javafuse.abi.Structs.InHeader;
+import io.javafuse.api.Operation;
 import io.javafuse.api.Request;
+import io.javafuse.dispatch.Dispatcher;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletionStage;
@@ -15,7 +17,7 @@ import static io.javafuse.abi.Structs.u64;
  * One request read from the kernel: its header, decoded once, and the pooled buffer that holds
  * its arguments and later its reply. The buffer goes back to the pool after the reply is sent.
  */
-public final class FuseRequest implements Request {
+public final class FuseRequest implements Request, Dispatcher.Dispatchable {
     private final FuseChannel channel;
     private final MemorySegment buffer;
     private final int length;
@@ -87,8 +89,13 @@ public final class FuseRequest implements Request {
     }
 
     @Override
-    public String operation() {
-        return opcode != null ? opcode.name() : "OPCODE_" + rawOpcode;
+    public Operation operation() {
+        return opcode != null ? opcode.operation() : null;
+    }
+
+    /** The operation's name for messages, also for an opcode the engine does not know. */
+    String describe() {
+        return opcode != null ? opcode.name() : "opcode " + rawOpcode;
     }
 
     @Override
@@ -141,7 +148,8 @@ public final class FuseRequest implements Request {
     }
 
     /** The caller was interrupted: flag the request, and interrupt its handler if one is running. */
-    synchronized void interrupt() {
+    @Override
+    public synchronized void interrupt() {
         interrupted = true;
         if (handlerThread != null) {
             handlerThread.interrupt();

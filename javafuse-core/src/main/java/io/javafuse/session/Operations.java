@@ -49,6 +49,7 @@ import io.javafuse.api.FuseException;
 import io.javafuse.api.IoctlResult;
 import io.javafuse.api.Lock;
 import io.javafuse.api.Open;
+import io.javafuse.api.Operation;
 import io.javafuse.api.PollHandle;
 import io.javafuse.api.SetAttr;
 import io.javafuse.api.StatFs;
@@ -63,6 +64,7 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import static io.javafuse.abi.Structs.u32;
 import static io.javafuse.abi.Structs.u64;
@@ -83,7 +85,8 @@ final class Operations {
 
     /** Told when a request is finished (answered, or dropped without an answer). */
     interface Completion {
-        void finished(FuseRequest request, int errno);
+        /** @param bytes data bytes the request read or wrote, for throughput statistics */
+        void finished(FuseRequest request, int errno, long bytes);
     }
 
     /** Writes a request's reply body at {@code at}; returns its length. */
@@ -93,17 +96,42 @@ final class Operations {
 
     private static final BodyEncoder<Object> NO_BODY = (buffer, at, value) -> 0;
 
-    private final FileSystem fs;
+    /** A handler that implements nothing: every operation routed to it answers ENOSYS. */
+    private static final FileSystem NOT_IMPLEMENTED = new FileSystem() {};
+
+    private final FileSystem filesystem;
+    /** Per operation, the filesystem that handles it: the mounted one unless replaced at run time. */
+    private final AtomicReferenceArray<FileSystem> handlers = new AtomicReferenceArray<>(Operation.values().length);
     private final ReplyEncoder encoder;
     private final Completion completion;
     private final Runnable destroy;
     private volatile boolean setxattrExt;
 
     Operations(FileSystem fs, ReplyEncoder encoder, Completion completion, Runnable destroy) {
-        this.fs = fs;
+        this.filesystem = fs;
         this.encoder = encoder;
         this.completion = completion;
         this.destroy = destroy;
+    }
+
+    /** Routes one operation to {@code handler} instead of the mounted filesystem. */
+    void setHandler(Operation operation, FileSystem handler) {
+        handlers.set(operation.ordinal(), handler);
+    }
+
+    /** Routes one operation back to the mounted filesystem. */
+    void resetHandler(Operation operation) {
+        handlers.set(operation.ordinal(), null);
+    }
+
+    /** Answers one operation with ENOSYS from now on. */
+    void removeHandler(Operation operation) {
+        handlers.set(operation.ordinal(), NOT_IMPLEMENTED);
+    }
+
+    private FileSystem target(FuseRequest r) {
+        FileSystem replaced = handlers.get(r.opcode().operation().ordinal());
+        return replaced != null ? replaced : filesystem;
     }
 
     void connectionAgreed(long flags) {
@@ -125,7 +153,7 @@ final class Operations {
     /** Answers a request with an error without running its handler. */
     void answerError(FuseRequest r, int errno) {
         sendError(r, errno);
-        completion.finished(r, errno);
+        completion.finished(r, errno, 0);
     }
 
     private void dispatch(FuseRequest r) throws IOException {
@@ -136,11 +164,12 @@ final class Operations {
             answerError(r, Errno.ENOSYS);
             return;
         }
+        FileSystem fs = target(r);
         switch (op) {
             case LOOKUP -> answer(r, fs.lookup(r, node, string(r, ARGS)), this::entry);
             case FORGET -> {
                 fs.forget(node, u64(b, ARGS + ForgetIn.NLOOKUP));
-                completion.finished(r, 0);
+                completion.finished(r, 0, 0);
             }
             case BATCH_FORGET -> {
                 int count = u32(b, ARGS + BatchForgetIn.COUNT);
@@ -148,7 +177,7 @@ final class Operations {
                 for (int i = 0; i < count && at + ForgetOne.SIZE <= r.argumentsEnd(); i++, at += ForgetOne.SIZE) {
                     fs.forget(u64(b, at + ForgetOne.NODEID), u64(b, at + ForgetOne.NLOOKUP));
                 }
-                completion.finished(r, 0);
+                completion.finished(r, 0, 0);
             }
             case GETATTR -> {
                 long fh = (u32(b, ARGS + GetattrIn.GETATTR_FLAGS) & GetattrIn.GETATTR_FH) != 0
@@ -280,13 +309,14 @@ final class Operations {
                 destroy.run();
                 done(r);
             }
-            case NOTIFY_REPLY -> completion.finished(r, 0);
+            case NOTIFY_REPLY -> completion.finished(r, 0, 0);
             // INIT and INTERRUPT are the session's; the rest are not for a filesystem of this kind.
             default -> answerError(r, Errno.ENOSYS);
         }
     }
 
     private void rename(FuseRequest r, long newParent, int flags, long namesAt) throws IOException {
+        FileSystem fs = target(r);
         MemorySegment b = r.buffer();
         String name = string(r, namesAt);
         String newName = string(r, namesAt + byteLength(b, namesAt) + 1);
@@ -295,6 +325,7 @@ final class Operations {
     }
 
     private void readdir(FuseRequest r, boolean plus) throws IOException {
+        FileSystem fs = target(r);
         MemorySegment b = r.buffer();
         int size = (int) Math.min(Integer.toUnsignedLong(u32(b, ARGS + ReadIn.SIZE_)), b.byteSize() - BODY);
         long fh = u64(b, ARGS + ReadIn.FH);
@@ -309,6 +340,7 @@ final class Operations {
     }
 
     private void setlk(FuseRequest r, boolean wait) throws IOException {
+        FileSystem fs = target(r);
         MemorySegment b = r.buffer();
         long fh = u64(b, ARGS + LkIn.FH);
         long owner = u64(b, ARGS + LkIn.OWNER);
@@ -327,6 +359,7 @@ final class Operations {
     }
 
     private void ioctl(FuseRequest r) throws IOException {
+        FileSystem fs = target(r);
         MemorySegment b = r.buffer();
         int flags = u32(b, ARGS + IoctlIn.FLAGS);
         if ((flags & IoctlIn.IOCTL_UNRESTRICTED) != 0) {
@@ -352,6 +385,7 @@ final class Operations {
     }
 
     private void poll(FuseRequest r) throws IOException {
+        FileSystem fs = target(r);
         MemorySegment b = r.buffer();
         PollHandle waiter = (u32(b, ARGS + PollIn.FLAGS) & PollIn.SCHEDULE_NOTIFY) != 0
                 ? new KernelPollHandle(r.channel(), u64(b, ARGS + PollIn.KH)) : null;
@@ -399,7 +433,7 @@ final class Operations {
         long length;
         try {
             if (valueRequired && value == null) {
-                throw new FuseException(Errno.EIO, r.operation() + " handler returned null");
+                throw new FuseException(Errno.EIO, r.describe() + " handler returned null");
             }
             length = body.encode(r.buffer(), BODY, value);
         } catch (Throwable failure) {
@@ -408,17 +442,25 @@ final class Operations {
         }
         OutHeader.write(r.buffer(), (int) (BODY + length), 0, r.unique());
         send(r, BODY + length);
-        completion.finished(r, 0);
+        completion.finished(r, 0, dataBytes(r, value, length));
+    }
+
+    private static long dataBytes(FuseRequest r, Object value, long length) {
+        return switch (r.opcode()) {
+            case READ -> length;
+            case WRITE -> value instanceof Integer written ? written : 0;
+            default -> 0;
+        };
     }
 
     private void fail(FuseRequest r, Throwable failure) {
         Throwable cause = unwrap(failure);
         int errno = Errno.of(cause);
         if (!Errno.isExpected(cause)) {
-            LOG.log(System.Logger.Level.WARNING, r.operation() + " handler failed; answering EIO", cause);
+            LOG.log(System.Logger.Level.WARNING, r.describe() + " handler failed; answering EIO", cause);
         }
         sendError(r, errno);
-        completion.finished(r, errno);
+        completion.finished(r, errno, 0);
     }
 
     private static Throwable unwrap(Throwable failure) {
@@ -438,7 +480,7 @@ final class Operations {
         try {
             r.channel().write(r.buffer().asSlice(0, length), MemorySegment.NULL);
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot answer " + r.operation() + " " + r.unique(), e);
+            LOG.log(System.Logger.Level.WARNING, "cannot answer " + r.describe() + " " + r.unique(), e);
         }
     }
 
@@ -457,7 +499,7 @@ final class Operations {
         MemorySegment b = r.buffer();
         long length = byteLength(b, at);
         if (at + length >= r.length()) {
-            throw new FuseException(Errno.EINVAL, r.operation() + ": name is not terminated");
+            throw new FuseException(Errno.EINVAL, r.describe() + ": name is not terminated");
         }
         byte[] bytes = b.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE);
         return new String(bytes, StandardCharsets.UTF_8);

@@ -9,6 +9,9 @@ import io.javafuse.abi.Structs.InitOut;
 import io.javafuse.abi.Structs.InterruptIn;
 import io.javafuse.abi.Structs.OutHeader;
 import io.javafuse.api.ConnectionInfo;
+import io.javafuse.api.DispatcherConfig;
+import io.javafuse.api.DispatcherShutdown;
+import io.javafuse.dispatch.Dispatcher;
 import io.javafuse.api.DirectoryPlusFiller;
 import io.javafuse.api.Errno;
 import io.javafuse.api.FileSystem;
@@ -20,7 +23,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,13 +41,17 @@ public final class Session {
     /** The oldest protocol whose request layouts this engine decodes (fuse_create_in with umask came in 7.12). */
     static final int OLDEST_KERNEL_MINOR = 12;
     private static final int INIT_TIMEOUT_MILLIS = 30_000;
+    /** Once the connection is gone, handlers still running get this long to return. */
+    private static final long TERMINATION_DRAIN_SECONDS = 5;
+    /** The answer to new work once the dispatcher shuts down: the caller learns its call did not happen. */
+    public static final int REFUSAL = Errno.ENOTCONN;
 
     private final FileSystem fs;
     private final MountOptions options;
     private final FuseChannel channel;
     private final BufferPool pool;
     private final Operations operations;
-    private final ConcurrentHashMap<Long, FuseRequest> inFlight = new ConcurrentHashMap<>();
+    private final Dispatcher<FuseRequest> dispatcher;
     private final List<FuseChannel> channels = new ArrayList<>();
     private final List<Thread> readers = new ArrayList<>();
     private final AtomicInteger liveReaders = new AtomicInteger();
@@ -63,9 +69,39 @@ public final class Session {
         this.channel = channel;
         this.onTerminated = onTerminated;
         int bufferSize = Math.max(Structs.MIN_READ_BUFFER, options.maxWrite() + 4096);
-        // Every reader holds one buffer while it waits for a request; the rest serve requests in progress.
-        this.pool = new BufferPool(bufferSize, options.readers() * 4 + 16);
+        DispatcherConfig config = options.dispatcher();
+        // Every reader holds a buffer while it waits; then each queued or running request holds one.
+        this.pool = new BufferPool(bufferSize, options.readers() + config.maxQueueSize() + config.concurrency());
         this.operations = new Operations(fs, new ReplyEncoder(options), this::finished, this::destroyOnce);
+        this.dispatcher = new Dispatcher<>(config, new Dispatcher.Worker<>() {
+            @Override
+            public void run(FuseRequest request) {
+                operations.handle(request);
+            }
+
+            @Override
+            public void refuse(FuseRequest request, int errno) {
+                operations.answerError(request, errno);
+            }
+        });
+    }
+
+    public Dispatcher<FuseRequest> dispatcher() {
+        return dispatcher;
+    }
+
+    /** Routes one operation to {@code handler}; null routes it back to the mounted filesystem. */
+    public void setOperationHandler(io.javafuse.api.Operation operation, FileSystem handler) {
+        if (handler == null) {
+            operations.resetHandler(operation);
+        } else {
+            operations.setHandler(operation, handler);
+        }
+    }
+
+    /** Answers one operation with ENOSYS from now on. */
+    public void removeOperationHandler(io.javafuse.api.Operation operation) {
+        operations.removeHandler(operation);
     }
 
     public ConnectionInfo connection() {
@@ -114,7 +150,7 @@ public final class Session {
             }
             FuseRequest init = new FuseRequest(channel, buffer, length);
             if (init.opcode() != Opcode.INIT) {
-                throw new FuseException(Errno.EPROTO, "expected INIT, the kernel sent " + init.operation());
+                throw new FuseException(Errno.EPROTO, "expected INIT, the kernel sent " + init.describe());
             }
             negotiate(init);
         } finally {
@@ -246,13 +282,12 @@ public final class Session {
         }
     }
 
-    private void admit(FuseRequest request) {
+    private void admit(FuseRequest request) throws InterruptedException {
         if (request.opcode() == Opcode.INTERRUPT) {
             interrupt(request);
             return;
         }
-        inFlight.put(request.unique(), request);
-        operations.handle(request);
+        dispatcher.submit(request, REFUSAL);
     }
 
     /**
@@ -261,17 +296,15 @@ public final class Session {
      */
     private void interrupt(FuseRequest interrupt) {
         long target = u64(interrupt.buffer(), InHeader.SIZE + InterruptIn.UNIQUE);
-        FuseRequest original = inFlight.get(target);
-        if (original != null) {
-            original.interrupt();
+        if (dispatcher.interrupt(target)) {
             pool.release(interrupt.buffer());
             return;
         }
         operations.answerError(interrupt, Errno.EAGAIN);
     }
 
-    private void finished(FuseRequest request, int errno) {
-        inFlight.remove(request.unique(), request);
+    private void finished(FuseRequest request, int errno, long bytes) {
+        dispatcher.completed(request, errno, bytes);
         pool.release(request.buffer());
     }
 
@@ -286,6 +319,15 @@ public final class Session {
     }
 
     private void terminate() {
+        try {
+            DispatcherShutdown shutdown = dispatcher.shutdown(TERMINATION_DRAIN_SECONDS, TimeUnit.SECONDS);
+            if (!shutdown.completed()) {
+                LOG.log(System.Logger.Level.WARNING, shutdown.unfinished().size()
+                        + " requests were still running when the connection ended: " + shutdown.unfinished());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         destroyOnce();
         for (FuseChannel c : channels) {
             c.close();
@@ -304,8 +346,8 @@ public final class Session {
         return terminated.await(timeout, unit);
     }
 
-    /** Requests being handled right now. */
+    /** Requests admitted and not yet answered. */
     public int inFlightCount() {
-        return inFlight.size();
+        return dispatcher.pending();
     }
 }

@@ -1,0 +1,13 @@
+package io.javafuse.api;
+
+/**
+ * The operations of the FUSE protocol, by the names the protocol gives them. Used to name an
+ * operation in statistics, in priorities, and when replacing a handler on a live mount.
+ */
+public enum Operation {
+    LOOKUP, FORGET, GETATTR, SETATTR, READLINK, SYMLINK, MKNOD, MKDIR, UNLINK, RMDIR, RENAME, LINK, OPEN, READ,
+    WRITE, STATFS, RELEASE, FSYNC, SETXATTR, GETXATTR, LISTXATTR, REMOVEXATTR, FLUSH, INIT, OPENDIR, READDIR,
+    RELEASEDIR, FSYNCDIR, GETLK, SETLK, SETLKW, ACCESS, CREATE, INTERRUPT, BMAP, DESTROY, IOCTL, POLL, NOTIFY_REPLY,
+    BATCH_FORGET, FALLOCATE, READDIRPLUS, RENAME2, LSEEK, COPY_FILE_RANGE, SETUPMAPPING, REMOVEMAPPING, SYNCFS,
+    TMPFILE, STATX, COPY_FILE_RANGE_64, CUSE_INIT
+}

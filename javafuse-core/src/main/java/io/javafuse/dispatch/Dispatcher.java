@@ -1,0 +1,354 @@
+package io.javafuse.dispatch;
+
+import io.javafuse.api.DispatcherConfig;
+import io.javafuse.api.DispatcherShutdown;
+import io.javafuse.api.DispatcherStats;
+import io.javafuse.api.Errno;
+import io.javafuse.api.Operation;
+import io.javafuse.api.Priority;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Decides when and on which thread each request's handler runs.
+ *
+ * <p>Reader threads {@link #submit} requests; a bounded queue in three priorities holds them
+ * until a worker (a virtual thread by default, or a fixed pool of platform threads) takes the
+ * next. When the queue is full, {@code submit} blocks: the reader stops reading and the kernel
+ * keeps the rest, so load never drops a request and memory stays bounded. A request is tracked
+ * by the kernel's unique id from submission to completion, so an INTERRUPT can find it: still
+ * queued, it is answered EINTR without running; running, its handler is interrupted.
+ *
+ * <p>Statistics are kept with adders and atomics; the queue itself is guarded by one lock, held
+ * only to move a request in or out.
+ *
+ * @param <R> the request type; the session's requests, or a test's
+ */
+public final class Dispatcher<R extends Dispatcher.Dispatchable> {
+    private static final System.Logger LOG = System.getLogger(Dispatcher.class.getName());
+
+    /** Operations that still run while the dispatcher shuts down: they free resources and finish work. */
+    public static final Set<Operation> CLEANUP = EnumSet.of(Operation.FORGET, Operation.BATCH_FORGET,
+            Operation.RELEASE, Operation.RELEASEDIR, Operation.FLUSH, Operation.FSYNC, Operation.FSYNCDIR,
+            Operation.INTERRUPT, Operation.DESTROY);
+
+    /** What the dispatcher needs of a request. */
+    public interface Dispatchable {
+        long unique();
+
+        /** The operation, or null for an opcode the engine does not know (it runs at NORMAL priority). */
+        Operation operation();
+
+        /** Tells a running handler that its caller gave up (a flag, and a Java interrupt of its thread). */
+        void interrupt();
+    }
+
+    /** Runs requests; the session's side of the dispatcher. */
+    public interface Worker<R> {
+        /** Runs the request's handler; the answer may come later, reported through {@link #completed}. */
+        void run(R request);
+
+        /** Answers a request with an error without running its handler (then reports it completed). */
+        void refuse(R request, int errno);
+    }
+
+    private enum State { QUEUED, RUNNING }
+
+    private static final class Ticket<R> {
+        final R request;
+        final Priority priority;
+        final long sequence;
+        final long admittedNanos = System.nanoTime();
+        State state = State.QUEUED;
+
+        Ticket(R request, Priority priority, long sequence) {
+            this.request = request;
+            this.priority = priority;
+            this.sequence = sequence;
+        }
+    }
+
+    private final Worker<R> worker;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final Condition notFull = lock.newCondition();
+    private final Condition drained = lock.newCondition();
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<Ticket<R>>[] queues = new ArrayDeque[] {new ArrayDeque<>(), new ArrayDeque<>(),
+            new ArrayDeque<>()};
+    /** Per priority: higher-priority requests started while this level waited. */
+    private final int[] overtaken = new int[3];
+    private final ConcurrentHashMap<Long, Ticket<R>> tracked = new ConcurrentHashMap<>();
+    private final DispatcherStatistics statistics = new DispatcherStatistics();
+    private final List<Thread> workers = new ArrayList<>();
+
+    private volatile DispatcherConfig config;
+    private volatile int queued;
+    private long sequence;
+    /** Workers of an older generation (another kind of thread) leave at their next turn. */
+    private int generation;
+    private int liveWorkers;
+    private int workerNumber;
+    private boolean shuttingDown;
+    private boolean stopped;
+
+    public Dispatcher(DispatcherConfig config, Worker<R> worker) {
+        this.config = config;
+        this.worker = worker;
+        lock.lock();
+        try {
+            startWorkers(config.concurrency());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public DispatcherConfig config() {
+        return config;
+    }
+
+    /**
+     * Admits a request, waiting while the queue is full. During shutdown only {@link #CLEANUP}
+     * operations are admitted; others are refused with {@code refusal}.
+     */
+    public void submit(R request, int refusal) throws InterruptedException {
+        Operation operation = request.operation();
+        Priority priority = operation != null ? config.priorityOf(operation) : Priority.NORMAL;
+        boolean refuse = false;
+        lock.lockInterruptibly();
+        try {
+            while (queued >= config.maxQueueSize() && !shuttingDown) {
+                notFull.await();
+            }
+            if (stopped || (shuttingDown && !CLEANUP.contains(operation))) {
+                refuse = true;
+            } else {
+                Ticket<R> ticket = new Ticket<>(request, priority, sequence++);
+                tracked.put(request.unique(), ticket);
+                queues[priority.ordinal()].addLast(ticket);
+                queued++;
+                statistics.dispatched(queued);
+                notEmpty.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (refuse) {
+            worker.refuse(request, refusal);
+        }
+    }
+
+    /**
+     * The kernel interrupted the request with this unique id. Returns false if no such request is
+     * queued or running (not read yet, or answered already).
+     */
+    public boolean interrupt(long unique) {
+        Ticket<R> ticket = tracked.get(unique);
+        if (ticket == null) {
+            return false;
+        }
+        boolean wasQueued = false;
+        lock.lock();
+        try {
+            if (ticket.state == State.QUEUED && queues[ticket.priority.ordinal()].remove(ticket)) {
+                queued--;
+                notFull.signal();
+                wasQueued = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (wasQueued) {
+            worker.refuse(ticket.request, Errno.EINTR);
+        } else {
+            ticket.request.interrupt();
+        }
+        return true;
+    }
+
+    /** A request was answered (or needed no answer). {@code bytes}: data bytes read or written. */
+    public void completed(R request, int errno, long bytes) {
+        Ticket<R> ticket = tracked.remove(request.unique());
+        if (ticket == null) {
+            return;
+        }
+        Operation operation = request.operation();
+        statistics.completed(operation != null ? operation : Operation.CUSE_INIT,
+                System.nanoTime() - ticket.admittedNanos, errno, errno == Errno.EINTR, bytes);
+        if (shuttingDown && tracked.isEmpty()) {
+            lock.lock();
+            try {
+                drained.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    public DispatcherStats stats() {
+        return statistics.snapshot(queued);
+    }
+
+    public double p99Ms() {
+        return statistics.p99Ms();
+    }
+
+    /**
+     * Changes queue size, workers and ordering on the live dispatcher. Admitted requests stay
+     * queued in their order; workers of a kind no longer wanted leave after their current request.
+     */
+    public void reconfigure(DispatcherConfig next) {
+        lock.lock();
+        try {
+            DispatcherConfig previous = config;
+            config = next;
+            if (stopped) {
+                return;
+            }
+            if (previous.virtualThreads() != next.virtualThreads()) {
+                generation++;
+                liveWorkers = 0;
+                startWorkers(next.concurrency());
+            } else if (next.concurrency() > liveWorkers) {
+                startWorkers(next.concurrency() - liveWorkers);
+            }
+            notEmpty.signalAll();
+            notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void startWorkers(int count) {
+        DispatcherConfig c = config;
+        int myGeneration = generation;
+        for (int i = 0; i < count; i++) {
+            String name = "javafuse-worker-" + workerNumber++;
+            Thread.Builder builder = c.virtualThreads() ? Thread.ofVirtual().name(name)
+                    : Thread.ofPlatform().name(name).daemon(true);
+            Thread thread = builder.unstarted(() -> workLoop(myGeneration));
+            workers.add(thread);
+            liveWorkers++;
+            thread.start();
+        }
+        workers.removeIf(t -> t.getState() == Thread.State.TERMINATED);
+    }
+
+    private void workLoop(int myGeneration) {
+        while (true) {
+            Ticket<R> ticket;
+            lock.lock();
+            try {
+                while (true) {
+                    if (stopped || myGeneration != generation || liveWorkers > config.concurrency()) {
+                        if (myGeneration == generation) {
+                            liveWorkers--;
+                        }
+                        return;
+                    }
+                    if (queued > 0) {
+                        break;
+                    }
+                    notEmpty.awaitUninterruptibly();
+                }
+                ticket = next();
+                ticket.state = State.RUNNING;
+                queued--;
+                notFull.signal();
+            } finally {
+                lock.unlock();
+            }
+            try {
+                worker.run(ticket.request);
+            } catch (RuntimeException | Error e) {
+                // The session answers handler failures itself; this is a bug in the engine.
+                LOG.log(System.Logger.Level.ERROR, "request " + ticket.request.unique() + " escaped its handler", e);
+            }
+        }
+    }
+
+    /** The next request to run; the lock is held and the queue is not empty. */
+    private Ticket<R> next() {
+        if (!config.priorityOrdering()) {
+            return oldest();
+        }
+        int level = 0;
+        while (queues[level].isEmpty()) {
+            level++;
+        }
+        // Lower levels waiting behind this one: the longest overtaken beyond the limit goes first.
+        for (int lower = queues.length - 1; lower > level; lower--) {
+            if (!queues[lower].isEmpty() && overtaken[lower] >= config.starvationLimit()) {
+                overtaken[lower] = 0;
+                return queues[lower].pollFirst();
+            }
+        }
+        for (int lower = level + 1; lower < queues.length; lower++) {
+            if (!queues[lower].isEmpty()) {
+                overtaken[lower]++;
+            }
+        }
+        overtaken[level] = 0;
+        return queues[level].pollFirst();
+    }
+
+    private Ticket<R> oldest() {
+        ArrayDeque<Ticket<R>> best = null;
+        for (ArrayDeque<Ticket<R>> queue : queues) {
+            if (!queue.isEmpty() && (best == null || queue.peekFirst().sequence < best.peekFirst().sequence)) {
+                best = queue;
+            }
+        }
+        return best.pollFirst();
+    }
+
+    /**
+     * Stops admitting new work (cleanup operations still run), waits for what was admitted to
+     * finish, then stops the workers. Reports what did not finish in time.
+     */
+    public DispatcherShutdown shutdown(long timeout, TimeUnit unit) throws InterruptedException {
+        long completedBefore = statistics.snapshot(queued).totalCompleted();
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        List<DispatcherShutdown.Pending> unfinished = new ArrayList<>();
+        lock.lock();
+        try {
+            shuttingDown = true;
+            notFull.signalAll();
+            while (!tracked.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                drained.awaitNanos(left);
+            }
+            for (Ticket<R> ticket : tracked.values()) {
+                Operation operation = ticket.request.operation();
+                unfinished.add(new DispatcherShutdown.Pending(ticket.request.unique(), operation,
+                        ticket.state == State.RUNNING));
+            }
+            stopped = true;
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        long finished = statistics.snapshot(queued).totalCompleted() - completedBefore;
+        return new DispatcherShutdown(unfinished.isEmpty(), finished, List.copyOf(unfinished));
+    }
+
+    /** Requests admitted and not yet answered, queued or running. */
+    public int pending() {
+        return tracked.size();
+    }
+
+    public boolean isShuttingDown() {
+        return shuttingDown;
+    }
+}
