@@ -77,6 +77,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
     }
 
     private final Worker<R> worker;
+    private final int refusal;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
@@ -100,8 +101,13 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
     private boolean shuttingDown;
     private boolean stopped;
 
-    public Dispatcher(DispatcherConfig config, Worker<R> worker) {
+    /**
+     * @param refusal the errno for requests refused during shutdown, and for those still queued
+     *                when it gives up waiting
+     */
+    public Dispatcher(DispatcherConfig config, int refusal, Worker<R> worker) {
         this.config = config;
+        this.refusal = refusal;
         this.worker = worker;
         lock.lock();
         try {
@@ -117,9 +123,9 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
 
     /**
      * Admits a request, waiting while the queue is full. During shutdown only {@link #CLEANUP}
-     * operations are admitted; others are refused with {@code refusal}.
+     * operations are admitted; others are refused.
      */
-    public void submit(R request, int refusal) throws InterruptedException {
+    public void submit(R request) throws InterruptedException {
         Operation operation = request.operation();
         Priority priority = operation != null ? config.priorityOf(operation) : Priority.NORMAL;
         boolean refuse = false;
@@ -318,8 +324,12 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         long completedBefore = statistics.snapshot(queued).totalCompleted();
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         List<DispatcherShutdown.Pending> unfinished = new ArrayList<>();
+        List<Ticket<R>> abandoned = new ArrayList<>();
         lock.lock();
         try {
+            if (stopped) {
+                return new DispatcherShutdown(tracked.isEmpty(), 0, List.of());
+            }
             shuttingDown = true;
             notFull.signalAll();
             while (!tracked.isEmpty()) {
@@ -335,9 +345,18 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
                         ticket.state == State.RUNNING));
             }
             stopped = true;
+            for (ArrayDeque<Ticket<R>> queue : queues) {
+                abandoned.addAll(queue);
+                queue.clear();
+            }
+            queued = 0;
             notEmpty.signalAll();
         } finally {
             lock.unlock();
+        }
+        // Never leave a caller waiting: what was still queued is answered now.
+        for (Ticket<R> ticket : abandoned) {
+            worker.refuse(ticket.request, refusal);
         }
         long finished = statistics.snapshot(queued).totalCompleted() - completedBefore;
         return new DispatcherShutdown(unfinished.isEmpty(), finished, List.copyOf(unfinished));

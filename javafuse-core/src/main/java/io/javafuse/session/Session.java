@@ -73,7 +73,7 @@ public final class Session {
         // Every reader holds a buffer while it waits; then each queued or running request holds one.
         this.pool = new BufferPool(bufferSize, options.readers() + config.maxQueueSize() + config.concurrency());
         this.operations = new Operations(fs, new ReplyEncoder(options), this::finished, this::destroyOnce);
-        this.dispatcher = new Dispatcher<>(config, new Dispatcher.Worker<>() {
+        this.dispatcher = new Dispatcher<>(config, REFUSAL, new Dispatcher.Worker<>() {
             @Override
             public void run(FuseRequest request) {
                 operations.handle(request);
@@ -287,7 +287,7 @@ public final class Session {
             interrupt(request);
             return;
         }
-        dispatcher.submit(request, REFUSAL);
+        dispatcher.submit(request);
     }
 
     /**
