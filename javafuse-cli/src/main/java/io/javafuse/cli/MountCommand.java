@@ -2,6 +2,7 @@ package io.javafuse.cli;
 
 import io.javafuse.Fuse;
 import io.javafuse.api.ConnectionInfo;
+import io.javafuse.api.DispatcherConfig;
 import io.javafuse.api.Mount;
 import io.javafuse.api.MountOptions;
 import io.javafuse.filesystems.memory.MemoryFileSystem;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +32,24 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--readers", paramLabel = "N", description = "Reader threads (default: cores, at least 2).")
     Integer readers;
 
+    @Option(names = "--workers", paramLabel = "N|virtual",
+            description = "Handler threads: a fixed pool of N platform threads, or virtual (the default).")
+    String workers;
+
+    @Option(names = "--max-queue", paramLabel = "N",
+            description = "Requests queued for the handlers before the readers stop reading (default 256).")
+    Integer maxQueue;
+
+    @Option(names = "--no-priority", description = "Run requests first in, first out (no priorities).")
+    boolean noPriority;
+
+    @Option(names = "--stats-interval", paramLabel = "SECONDS",
+            description = "Print ops/s, MiB/s, queue depth and p99 latency on stderr every SECONDS.")
+    Double statsInterval;
+
+    @Option(names = "--stats-json", paramLabel = "FILE", description = "At exit, write the final statistics as JSON.")
+    Path statsJson;
+
     @Override
     public Integer call() throws Exception {
         // The kernel checks permissions from the modes the filesystem reports, as on a native filesystem.
@@ -38,7 +58,14 @@ final class MountCommand implements Callable<Integer> {
         if (readers != null) {
             options = options.withReaders(readers);
         }
+        options = options.withDispatcher(dispatcherConfig(options.dispatcher()));
+        Mount mounted = null;
         try (Mount mount = Fuse.mount(new MemoryFileSystem(), mountpoint, options)) {
+            mounted = mount;
+            StatsReport stats = new StatsReport(mount);
+            if (statsInterval != null) {
+                startStatsLine(stats);
+            }
             ConnectionInfo c = mount.connection();
             Thread main = Thread.currentThread();
             Signal.handle(new Signal("INT"), signal -> main.interrupt());
@@ -54,7 +81,52 @@ final class MountCommand implements Callable<Integer> {
             } catch (InterruptedException signalled) {
                 // SIGINT or SIGTERM: unmount below
             }
+        } finally {
+            if (mounted != null && statsJson != null) {
+                Files.writeString(statsJson, Json.write(new StatsReport(mounted).json()));
+            }
         }
         return 0;
+    }
+
+    private DispatcherConfig dispatcherConfig(DispatcherConfig config) {
+        if (workers != null) {
+            if (workers.equals("virtual")) {
+                config = config.withWorkerThreads(0);
+            } else {
+                try {
+                    config = config.withWorkerThreads(Integer.parseInt(workers));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--workers takes a number or 'virtual', not '" + workers + "'");
+                }
+                if (config.workerThreads() < 1) {
+                    throw new IllegalArgumentException("--workers must be at least 1, or 'virtual'");
+                }
+            }
+        }
+        if (maxQueue != null) {
+            config = config.withMaxQueueSize(maxQueue);
+        }
+        if (noPriority) {
+            config = config.withPriorityOrdering(false);
+        }
+        return config;
+    }
+
+    private void startStatsLine(StatsReport stats) {
+        if (statsInterval <= 0) {
+            throw new IllegalArgumentException("--stats-interval must be positive");
+        }
+        long periodMillis = Math.max(1, Math.round(statsInterval * 1000));
+        Thread.ofPlatform().daemon(true).name("javafuse-stats").start(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(periodMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                System.err.println(stats.line());
+            }
+        });
     }
 }
