@@ -22,10 +22,10 @@ public final class Main {
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setExecutionExceptionHandler(Main::oneLineError);
         commandLine.setParameterExceptionHandler((e, ignored) -> {
+            // One line like every other usage error, with the help command that fits ("javafuse mount --help").
             PrintWriter err = e.getCommandLine().getErr();
-            err.println("javafuse: " + e.getMessage());
-            err.println("Try 'javafuse " + e.getCommandLine().getCommandName().replace("javafuse", "").strip()
-                    + " --help'.".replace("javafuse  --help", "javafuse --help"));
+            err.println("javafuse: " + e.getMessage() + " (see '"
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return EXIT_USAGE;
         });
         return commandLine.execute(args);

@@ -30,6 +30,9 @@ public interface Request {
     /**
      * Answers this request later: the handler returns what this method returns, and the reply is
      * sent when {@code stage} completes (its exception mapped by {@link Errno#of}).
+     * This works for methods that return a primitive too ({@code read}, {@code write} ...):
+     * {@code return request.later(stage)} then unboxes null, and the engine takes the
+     * NullPointerException that raises for what it is, an answer that comes later.
      */
     <T> T later(CompletionStage<? extends T> stage);
 }

@@ -1,0 +1,341 @@
+package io.javafuse.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The javafuse command as users run it: a child JVM per command, real mounts, signals. Every
+ * process a test starts is killed after it, and every mountpoint it used is detached with
+ * {@code umount -l} if it is still mounted, so that no test leaves a mount or a process behind.
+ */
+class CliTest {
+    private static final Duration MOUNTED_WITHIN = Duration.ofSeconds(15);
+    private static final Duration EXITS_WITHIN = Duration.ofSeconds(10);
+
+    private final List<Cli> started = new ArrayList<>();
+    private final List<Path> directories = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Cli cli : started) {
+            cli.process.destroyForcibly();
+            cli.process.waitFor(10, TimeUnit.SECONDS);
+        }
+        AssertionError leftovers = null;
+        for (Path directory : directories.reversed()) {
+            try {
+                if (isMounted(directory)) {
+                    new ProcessBuilder("umount", "-l", directory.toString()).inheritIO().start()
+                            .waitFor(10, TimeUnit.SECONDS);
+                }
+                if (isMounted(directory)) {
+                    throw new AssertionError(directory + " is still mounted after umount -l");
+                }
+                try (var paths = Files.walk(directory)) {
+                    for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(path);
+                    }
+                }
+            } catch (IOException | AssertionError e) {
+                if (leftovers == null) {
+                    leftovers = new AssertionError("cleaning up after the test failed");
+                }
+                leftovers.addSuppressed(e);
+            }
+        }
+        if (leftovers != null) {
+            throw leftovers;
+        }
+    }
+
+    // ---- mount
+
+    @Test
+    @Timeout(90)
+    void mountServesTheFilesystemUntilSigterm() throws Exception {
+        Path mountpoint = newDirectory();
+        Cli cli = start("mount", mountpoint.toString());
+        String mounted = cli.firstLine(MOUNTED_WITHIN);
+        assertThat(mounted).contains(mountpoint.toString()).contains("7.").contains("max_write");
+        assertThat(isMounted(mountpoint)).isTrue();
+
+        Path file = mountpoint.resolve("hello.txt");
+        Files.writeString(file, "hello from the test\n");
+        assertThat(Files.readString(file)).isEqualTo("hello from the test\n");
+        assertThat(run("ls", mountpoint.toString())).isEqualTo("hello.txt\n");
+        run("mkdir", mountpoint.resolve("dir").toString());
+        assertThat(Files.isDirectory(mountpoint.resolve("dir"))).isTrue();
+        run("mv", file.toString(), mountpoint.resolve("dir/moved.txt").toString());
+        assertThat(Files.exists(file)).isFalse();
+        assertThat(Files.readString(mountpoint.resolve("dir/moved.txt"))).isEqualTo("hello from the test\n");
+
+        cli.process.destroy(); // SIGTERM
+        assertThat(cli.exitCode(EXITS_WITHIN)).as(cli.stderr()).isZero();
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    @Test
+    @Timeout(60)
+    void mountUnmountsAndExitsZeroOnSigint() throws Exception {
+        Path mountpoint = newDirectory();
+        Cli cli = start("mount", mountpoint.toString());
+        assertThat(cli.firstLine(MOUNTED_WITHIN)).contains(mountpoint.toString());
+        Files.writeString(mountpoint.resolve("f"), "x");
+
+        run("kill", "-INT", Long.toString(cli.process.pid()));
+        assertThat(cli.exitCode(EXITS_WITHIN)).as(cli.stderr()).isZero();
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    // ---- bad input: exit status 2, one line, no stack trace
+
+    @Test
+    @Timeout(60)
+    void aMissingMountpointIsAUsageError() throws Exception {
+        Path missing = newDirectory().resolve("no-such-dir");
+        assertUsageError(start("mount", missing.toString()), missing.toString(), "does not exist");
+    }
+
+    @Test
+    @Timeout(60)
+    void aRegularFileAsMountpointIsAUsageError() throws Exception {
+        Path file = Files.writeString(newDirectory().resolve("plain-file"), "x");
+        assertUsageError(start("mount", file.toString()), file.toString(), "not a directory");
+    }
+
+    @Test
+    @Timeout(60)
+    void anUnknownMountOptionIsAUsageError() throws Exception {
+        Path mountpoint = newDirectory();
+        assertUsageError(start("mount", "-o", "ro,no_such_option", mountpoint.toString()), "no_such_option");
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    @Test
+    @Timeout(60)
+    void noArgumentsIsAUsageError() throws Exception {
+        assertUsageError(start(), "--help");
+        assertUsageError(start("mount"), "MOUNTPOINT", "javafuse mount --help");
+    }
+
+    @Test
+    @Timeout(90)
+    void aMountpointThatIsAlreadyMountedIsAUsageError() throws Exception {
+        Path mountpoint = newDirectory();
+        Cli first = start("mount", mountpoint.toString());
+        assertThat(first.firstLine(MOUNTED_WITHIN)).contains(mountpoint.toString());
+        Files.writeString(mountpoint.resolve("mine"), "first");
+
+        assertUsageError(start("mount", mountpoint.toString()), mountpoint.toString(), "already mounted");
+
+        assertThat(Files.readString(mountpoint.resolve("mine"))).as("the first mount is untouched").isEqualTo("first");
+        first.process.destroy();
+        assertThat(first.exitCode(EXITS_WITHIN)).as(first.stderr()).isZero();
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    @Test
+    @Timeout(90)
+    void aStaleMountIsAUsageErrorThatSaysHowToClearIt() throws Exception {
+        Path mountpoint = newDirectory();
+        Cli killed = start("mount", mountpoint.toString());
+        assertThat(killed.firstLine(MOUNTED_WITHIN)).contains(mountpoint.toString());
+        killed.process.destroyForcibly(); // SIGKILL: nobody unmounts
+        assertThat(killed.process.waitFor(EXITS_WITHIN.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(isMounted(mountpoint)).as("a killed server leaves its mount behind").isTrue();
+
+        assertUsageError(start("mount", mountpoint.toString()), "Transport endpoint is not connected", "umount -l");
+
+        run("umount", "-l", mountpoint.toString());
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    // ---- unmount
+
+    @Test
+    @Timeout(90)
+    void unmountEndsAMountServedByAnotherProcess() throws Exception {
+        Path mountpoint = newDirectory();
+        Cli server = start("mount", mountpoint.toString());
+        assertThat(server.firstLine(MOUNTED_WITHIN)).contains(mountpoint.toString());
+
+        Cli unmount = start("unmount", mountpoint.toString());
+        assertThat(unmount.exitCode(EXITS_WITHIN)).as(unmount.stderr()).isZero();
+        assertThat(isMounted(mountpoint)).isFalse();
+
+        assertThat(server.exitCode(EXITS_WITHIN)).as(server.stderr()).isZero();
+        assertThat(server.stdout() + server.stderr()).contains(mountpoint.toString()).contains("was unmounted");
+    }
+
+    @Test
+    @Timeout(60)
+    void unmountOfAPlainDirectoryIsAUsageError() throws Exception {
+        Path directory = newDirectory();
+        assertUsageError(start("unmount", directory.toString()), directory.toString(), "not a mount point");
+    }
+
+    // ---- helpers
+
+    private void assertUsageError(Cli cli, String... mentions) throws Exception {
+        int exitCode = cli.exitCode(EXITS_WITHIN);
+        String stderr = cli.stderr();
+        assertThat(exitCode).as("exit status; stderr: %s", stderr).isEqualTo(2);
+        assertThat(stderr.lines().toList()).as("stderr is one line").hasSize(1);
+        assertThat(stderr).startsWith("javafuse: ").doesNotContain("at io.").doesNotContain("Exception");
+        for (String mention : mentions) {
+            assertThat(stderr).contains(mention);
+        }
+        assertThat(cli.stdout()).isEmpty();
+    }
+
+    private Path newDirectory() throws IOException {
+        Path directory = Files.createTempDirectory("javafuse-cli-");
+        directories.add(directory);
+        return directory;
+    }
+
+    /** Starts {@code javafuse ARGS...} in a JVM of its own, on this test's class path. */
+    private Cli start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(args));
+        Cli cli = new Cli(new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start());
+        started.add(cli);
+        return cli;
+    }
+
+    /** A running CLI: its stdout line by line as it comes, its stderr once it ends. */
+    private static final class Cli {
+        private static final String END = "\0end of stdout";
+        final Process process;
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final StringBuilder stdout = new StringBuilder();
+        private final CompletableFuture<String> stderr;
+
+        Cli(Process process) {
+            this.process = process;
+            Thread.ofVirtual().start(() -> {
+                try (BufferedReader reader = new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = reader.readLine()) != null; ) {
+                        synchronized (stdout) {
+                            stdout.append(line).append('\n');
+                        }
+                        lines.add(line);
+                    }
+                } catch (IOException e) {
+                    // the process is gone
+                } finally {
+                    lines.add(END);
+                }
+            });
+            stderr = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "(stderr unreadable: " + e + ")";
+                }
+            }, runnable -> Thread.ofVirtual().start(runnable));
+        }
+
+        /** The first line on stdout, which a mount prints once it is live. */
+        String firstLine(Duration within) throws Exception {
+            String line = lines.poll(within.toMillis(), TimeUnit.MILLISECONDS);
+            if (line == null || line.equals(END)) {
+                throw new AssertionError("no line on stdout within " + within + (process.isAlive() ? ""
+                        : "; exit status " + process.exitValue() + ", stderr: " + stderr.getNow("")));
+            }
+            return line;
+        }
+
+        int exitCode(Duration within) throws InterruptedException {
+            if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("still running after " + within);
+            }
+            return process.exitValue();
+        }
+
+        /** Everything on stderr; waits for the process to end. */
+        String stderr() throws Exception {
+            return stderr.get(EXITS_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        String stdout() {
+            synchronized (stdout) {
+                return stdout.toString();
+            }
+        }
+    }
+
+    /** Whether /proc/self/mountinfo lists a mount at exactly this path. */
+    private static boolean isMounted(Path path) {
+        String wanted = path.toAbsolutePath().normalize().toString();
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(line -> line.split(" "))
+                    .anyMatch(fields -> fields.length > 4 && unescape(fields[4]).equals(wanted));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String unescape(String field) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 3 < field.length()) {
+                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** Runs a command, expecting it to succeed; returns its stdout. */
+    private static String run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
+        try {
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError(String.join(" ", command) + " did not finish within 10 s");
+            }
+            assertThat(process.exitValue()).as("%s: %s", String.join(" ", command), err.get()).isZero();
+            return out.get();
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+}
