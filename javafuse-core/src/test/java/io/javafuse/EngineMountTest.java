@@ -368,10 +368,11 @@ class EngineMountTest {
 
             @Override
             public int read(Request request, long nodeId, long fh, long offset, MemorySegment destination) {
-                return request.later(CompletableFuture.supplyAsync(() -> {
+                request.later(CompletableFuture.supplyAsync(() -> {
                     laterReads.incrementAndGet();
                     return copy(files.get("data"), offset, destination);
                 }, in50ms));
+                return 0; // ignored: the answer is the stage's
             }
         }.file("data", content);
         Mount mount = mounts.mount(fs);
@@ -485,8 +486,8 @@ class EngineMountTest {
         } finally {
             threads.shutdownNow();
         }
-        assertThat(mostAtOnce.get()).as("reads handled at the same time").isBetween(2, 4);
-        assertThat(readerThreads).hasSizeGreaterThanOrEqualTo(2).allMatch(name -> name.startsWith("javafuse-reader-"));
+        assertThat(mostAtOnce.get()).as("reads handled at the same time").isBetween(2, 8);
+        assertThat(readerThreads).hasSizeGreaterThanOrEqualTo(2).allMatch(name -> name.startsWith("javafuse-worker-"));
     }
 
     // ---- INIT

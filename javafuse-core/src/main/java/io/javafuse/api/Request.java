@@ -30,9 +30,8 @@ public interface Request {
     /**
      * Answers this request later: the handler returns what this method returns, and the reply is
      * sent when {@code stage} completes (its exception mapped by {@link Errno#of}).
-     * This works for methods that return a primitive too ({@code read}, {@code write} ...):
-     * {@code return request.later(stage)} then unboxes null, and the engine takes the
-     * NullPointerException that raises for what it is, an answer that comes later.
+     * Methods that return a primitive ({@code read}, {@code write}, {@code lseek} ...) call it
+     * and return any value, which is ignored: {@code request.later(stage); return 0;}.
      */
     <T> T later(CompletionStage<? extends T> stage);
 }

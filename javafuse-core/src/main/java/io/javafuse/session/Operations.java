@@ -215,7 +215,7 @@ final class Operations {
                 long fh = u64(b, ARGS + ReadIn.FH);
                 long offset = u64(b, ARGS + ReadIn.OFFSET);
                 MemorySegment destination = b.asSlice(BODY, size);
-                answer(r, primitive(r, () -> fs.read(r, node, fh, offset, destination)), (buffer, at, n) -> Math.clamp(n, 0, size));
+                answer(r, fs.read(r, node, fh, offset, destination), (buffer, at, n) -> Math.clamp(n, 0, size));
             }
             case WRITE -> {
                 int size = u32(b, ARGS + WriteIn.SIZE_);
@@ -224,8 +224,8 @@ final class Operations {
                     throw new FuseException(Errno.EINVAL, "WRITE of " + size + " bytes in a request of " + r.length());
                 }
                 MemorySegment data = b.asSlice(dataAt, size).asReadOnly();
-                answer(r, primitive(r, () -> fs.write(r, node, u64(b, ARGS + WriteIn.FH),
-                        u64(b, ARGS + WriteIn.OFFSET), data, u32(b, ARGS + WriteIn.WRITE_FLAGS))), Operations::writeOut);
+                answer(r, fs.write(r, node, u64(b, ARGS + WriteIn.FH), u64(b, ARGS + WriteIn.OFFSET), data,
+                        u32(b, ARGS + WriteIn.WRITE_FLAGS)), Operations::writeOut);
             }
             case STATFS -> answer(r, fs.statfs(r, node), Operations::statfsOut);
             case RELEASE -> {
@@ -290,13 +290,13 @@ final class Operations {
                         u64(b, ARGS + FallocateIn.LENGTH), u32(b, ARGS + FallocateIn.MODE));
                 done(r);
             }
-            case LSEEK -> answer(r, primitive(r, () -> fs.lseek(r, node, u64(b, ARGS + LseekIn.FH),
-                    u64(b, ARGS + LseekIn.OFFSET), u32(b, ARGS + LseekIn.WHENCE))), Operations::lseekOut);
-            case COPY_FILE_RANGE -> answer(r, primitive(r, () -> fs.copyFileRange(r, node,
+            case LSEEK -> answer(r, fs.lseek(r, node, u64(b, ARGS + LseekIn.FH),
+                    u64(b, ARGS + LseekIn.OFFSET), u32(b, ARGS + LseekIn.WHENCE)), Operations::lseekOut);
+            case COPY_FILE_RANGE -> answer(r, fs.copyFileRange(r, node,
                     u64(b, ARGS + CopyFileRangeIn.FH_IN), u64(b, ARGS + CopyFileRangeIn.OFF_IN),
                     u64(b, ARGS + CopyFileRangeIn.NODEID_OUT), u64(b, ARGS + CopyFileRangeIn.FH_OUT),
                     u64(b, ARGS + CopyFileRangeIn.OFF_OUT), u64(b, ARGS + CopyFileRangeIn.LEN),
-                    (int) u64(b, ARGS + CopyFileRangeIn.FLAGS))),
+                    (int) u64(b, ARGS + CopyFileRangeIn.FLAGS)),
                     (buffer, at, n) -> writeOut(buffer, at, (int) Math.min(n, Integer.MAX_VALUE)));
             case IOCTL -> ioctl(r);
             case POLL -> poll(r);
@@ -390,35 +390,13 @@ final class Operations {
         MemorySegment b = r.buffer();
         PollHandle waiter = (u32(b, ARGS + PollIn.FLAGS) & PollIn.SCHEDULE_NOTIFY) != 0
                 ? new KernelPollHandle(r.channel(), u64(b, ARGS + PollIn.KH)) : null;
-        answer(r, primitive(r, () -> fs.poll(r, r.nodeId(), u64(b, ARGS + PollIn.FH), waiter,
-                        u32(b, ARGS + PollIn.EVENTS))),
+        answer(r, fs.poll(r, r.nodeId(), u64(b, ARGS + PollIn.FH), waiter,
+                        u32(b, ARGS + PollIn.EVENTS)),
                 (buffer, at, revents) -> {
                     u32(buffer, at + PollOut.REVENTS, revents);
                     u32(buffer, at + PollOut.REVENTS + 4, 0);
                     return PollOut.SIZE;
                 });
-    }
-
-    /** A handler whose method returns a primitive (read, write, lseek, copyFileRange, poll). */
-    private interface PrimitiveHandler<T> {
-        T call() throws IOException;
-    }
-
-    /**
-     * Calls a handler that returns a primitive. Such a handler answers later with
-     * {@code return request.later(stage)}, and unboxing later()'s null throws a
-     * NullPointerException before the engine sees the return: once the stage is registered that
-     * exception only means "answered later", and the stage's outcome is the answer.
-     */
-    private static <T> T primitive(FuseRequest r, PrimitiveHandler<T> handler) throws IOException {
-        try {
-            return handler.call();
-        } catch (NullPointerException unboxedLater) {
-            if (r.deferred() != null) {
-                return null;
-            }
-            throw unboxedLater;
-        }
     }
 
     // ---- answering
