@@ -4,6 +4,8 @@ import io.javafuse.api.ConnectionInfo;
 import io.javafuse.api.DispatcherConfig;
 import io.javafuse.api.DispatcherStats;
 import io.javafuse.api.Operation;
+import io.javafuse.api.WriteQueueConfig;
+import io.javafuse.api.WriteQueueStats;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.Mount;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A mounted filesystem: the kernel mount plus the session that serves it. */
@@ -100,6 +103,31 @@ final class FuseMount implements Mount {
     @Override
     public DispatcherStats dispatcherStats() {
         return session.dispatcher().stats();
+    }
+
+    @Override
+    public void configureWriteQueues(WriteQueueConfig config) {
+        session.writeQueues().configure(config);
+    }
+
+    @Override
+    public WriteQueueConfig writeQueueConfig() {
+        return session.writeQueues().config();
+    }
+
+    @Override
+    public WriteQueueStats writeQueueStats() {
+        return session.writeQueues().stats();
+    }
+
+    @Override
+    public void flushWriteQueue(long fh, Duration timeout) throws InterruptedException, TimeoutException {
+        session.writeQueues().flushWriteQueue(fh, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void flushAllWriteQueues(Duration timeout) throws InterruptedException, TimeoutException {
+        session.writeQueues().flushAllWriteQueues(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

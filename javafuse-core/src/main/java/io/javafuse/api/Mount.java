@@ -46,6 +46,23 @@ public interface Mount extends AutoCloseable {
 
     DispatcherStats dispatcherStats();
 
+    /** Changes write queue limits, write-behind and batching; the limits apply from the next write on. */
+    void configureWriteQueues(WriteQueueConfig config);
+
+    WriteQueueConfig writeQueueConfig();
+
+    WriteQueueStats writeQueueStats();
+
+    /**
+     * Waits until every write admitted so far on handle {@code fh} is applied.
+     *
+     * @throws java.util.concurrent.TimeoutException naming the handle and how many writes are left
+     */
+    void flushWriteQueue(long fh, Duration timeout) throws InterruptedException, java.util.concurrent.TimeoutException;
+
+    /** Waits until every write admitted so far, on every handle, is applied. */
+    void flushAllWriteQueues(Duration timeout) throws InterruptedException, java.util.concurrent.TimeoutException;
+
     /** Unmounts (if still mounted), stops the readers and calls the filesystem's destroy once. */
     @Override
     void close() throws IOException;

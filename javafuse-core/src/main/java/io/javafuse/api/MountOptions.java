@@ -19,12 +19,14 @@ import java.util.Locale;
  * @param useFusermount      mount through fusermount3 even as root (non-root users always do)
  * @param autoUnmount        with fusermount3: unmount when this process dies, however it dies
  * @param dispatcher         how requests reach the handlers: queue, workers, priorities
+ * @param writeQueues        per-handle write ordering, barriers, write-behind, flow control
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
                            int readers, boolean writebackCache, boolean posixLocks, boolean flockLocks,
                            Duration entryTimeout, Duration attrTimeout, int maxBackground,
-                           boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher) {
+                           boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher,
+                           WriteQueueConfig writeQueues) {
 
     public static final int MAX_WRITE_DEFAULT = 1 << 20;
     private static final List<String> KNOWN_FLAGS = List.of("nosuid", "suid", "nodev", "dev", "noexec", "exec",
@@ -53,7 +55,8 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
     public static MountOptions defaults() {
         return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
                 MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
-                false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false, DispatcherConfig.defaults());
+                false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false,
+                DispatcherConfig.defaults(), WriteQueueConfig.defaults());
     }
 
     /**
@@ -122,23 +125,33 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
     }
 
     public MountOptions withFsname(String value) {
-        return new MountOptions(value, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(value, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withSubtype(String value) {
-        return new MountOptions(fsname, value, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, value, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withAllowOther(boolean value) {
-        return new MountOptions(fsname, subtype, value, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, value, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withDefaultPermissions(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, value, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, value, readOnly, mountFlags, maxWrite, maxRead, blksize,
+                readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withReadOnly(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, value, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, value, mountFlags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withMountFlag(String flag) {
@@ -147,58 +160,92 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         }
         List<String> flags = new ArrayList<>(mountFlags);
         flags.add(flag);
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withMaxWrite(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, value, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, value, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withMaxRead(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, value, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                value, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withBlksize(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, value, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, value, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withReaders(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, value, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, value, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withWritebackCache(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, value, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, value, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withPosixLocks(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, value, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, value, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withFlockLocks(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, value, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, value, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withEntryTimeout(Duration value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, value, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, value, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withAttrTimeout(Duration value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, value, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, value, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withMaxBackground(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, value, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, value,
+                useFusermount, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withUseFusermount(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, value, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, value, autoUnmount, dispatcher, writeQueues);
     }
 
     public MountOptions withAutoUnmount(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, value, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, value, dispatcher, writeQueues);
     }
 
     public MountOptions withDispatcher(DispatcherConfig value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, value);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, value, writeQueues);
+    }
+
+    public MountOptions withWriteQueues(WriteQueueConfig value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, value);
     }
 }

@@ -49,6 +49,11 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
 
         /** Tells a running handler that its caller gave up (a flag, and a Java interrupt of its thread). */
         void interrupt();
+
+        /** A priority for this request in particular (a write on an O_SYNC file), or null for its operation's. */
+        default Priority priority() {
+            return null;
+        }
     }
 
     /** Runs requests; the session's side of the dispatcher. */
@@ -127,7 +132,8 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
      */
     public void submit(R request) throws InterruptedException {
         Operation operation = request.operation();
-        Priority priority = operation != null ? config.priorityOf(operation) : Priority.NORMAL;
+        Priority priority = request.priority() != null ? request.priority()
+                : operation != null ? config.priorityOf(operation) : Priority.NORMAL;
         boolean refuse = false;
         lock.lockInterruptibly();
         try {

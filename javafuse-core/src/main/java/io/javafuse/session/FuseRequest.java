@@ -3,8 +3,10 @@ package io.javafuse.session;
 import io.javafuse.abi.Opcode;
 import io.javafuse.abi.Structs.InHeader;
 import io.javafuse.api.Operation;
+import io.javafuse.api.Priority;
 import io.javafuse.api.Request;
 import io.javafuse.dispatch.Dispatcher;
+import io.javafuse.writes.WriteQueues;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletionStage;
@@ -31,6 +33,9 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
     private final long argumentsEnd;
     private final long startNanos = System.nanoTime();
 
+    private Priority priority;
+    /** The write queue this WRITE has a place reserved in, or null when it bypasses the queues. */
+    private WriteQueues.Key writeQueue;
     private volatile boolean interrupted;
     private Thread handlerThread;
     private CompletionStage<?> deferred;
@@ -81,6 +86,23 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
 
     long startNanos() {
         return startNanos;
+    }
+
+    @Override
+    public Priority priority() {
+        return priority;
+    }
+
+    void priority(Priority value) {
+        priority = value;
+    }
+
+    WriteQueues.Key writeQueue() {
+        return writeQueue;
+    }
+
+    void writeQueue(WriteQueues.Key key) {
+        writeQueue = key;
     }
 
     @Override
