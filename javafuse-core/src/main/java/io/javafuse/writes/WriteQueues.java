@@ -35,8 +35,12 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class WriteQueues<R extends Request> {
     private static final System.Logger LOG = System.getLogger(WriteQueues.class.getName());
-    /** How long a write waits for an earlier-numbered request that may still be on its way from another reader. */
-    private static final long GAP_TIMEOUT_MILLIS = 2;
+    /**
+     * How long a write waits for an earlier-numbered request that may still be on its way from
+     * another reader (descheduled between read() and admission). Numbers that never come are
+     * rare (a request dropped by the kernel before anyone read it), so the wait is generous.
+     */
+    private static final long GAP_TIMEOUT_MILLIS = 50;
     /** The largest write that batching builds out of queued writes. */
     private static final long MAX_BATCH_BYTES = 8L << 20;
 
