@@ -5,4 +5,7 @@
 module io.javafuse {
     exports io.javafuse;
     exports io.javafuse.api;
+
+    // sun.misc.Signal: SIGINT and SIGTERM start a graceful shutdown.
+    requires jdk.unsupported;
 }

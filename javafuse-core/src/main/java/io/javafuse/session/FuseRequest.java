@@ -1,6 +1,7 @@
 package io.javafuse.session;
 
 import io.javafuse.abi.Opcode;
+import io.javafuse.abi.Structs;
 import io.javafuse.abi.Structs.InHeader;
 import io.javafuse.api.Operation;
 import io.javafuse.api.Priority;
@@ -91,6 +92,13 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
     @Override
     public Priority priority() {
         return priority;
+    }
+
+    /** The kernel writing back cached pages: data a program already wrote, which a shutdown must not refuse. */
+    @Override
+    public boolean isCleanup() {
+        return opcode == Opcode.WRITE && (Structs.u32(buffer, InHeader.SIZE + Structs.WriteIn.WRITE_FLAGS)
+                & Structs.WriteIn.WRITE_CACHE) != 0;
     }
 
     void priority(Priority value) {
