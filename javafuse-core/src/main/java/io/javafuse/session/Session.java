@@ -225,6 +225,9 @@ public final class Session {
         if (options.flockLocks()) {
             wanted |= InitFlags.FLOCK_LOCKS;
         }
+        if (options.handleKillpriv()) {
+            wanted |= InitFlags.HANDLE_KILLPRIV_V2;
+        }
         return wanted;
     }
 
