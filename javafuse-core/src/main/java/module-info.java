@@ -5,4 +5,5 @@
 module io.javafuse {
     exports io.javafuse;
     exports io.javafuse.api;
+    exports io.javafuse.path;
 }
