@@ -56,6 +56,8 @@ final class NodeTable {
         /** The last st_ino and file type the filesystem reported; 0 while unknown. */
         private long ino;
         private int type;
+        /** The last attributes the filesystem reported, as the kernel saw them. */
+        private Attr attr;
         private int readers;
         private boolean writer;
         private int waitingWriters;
@@ -257,8 +259,20 @@ final class NodeTable {
     void seen(Node node, Attr attr) {
         mutex.lock();
         try {
-            node.ino = attr.ino();
+            node.ino = attr.ino() != 0 ? attr.ino() : node.id;
             node.type = FileMode.type(attr.mode());
+            node.attr = attr.ino() != 0 ? attr : new Attr(node.id, attr.mode(), attr.nlink(), attr.uid(), attr.gid(),
+                    attr.rdev(), attr.size(), attr.blocks(), attr.blksize(), attr.atime(), attr.mtime(), attr.ctime());
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** The last attributes the filesystem reported for {@code node}, or null. */
+    Attr lastAttr(Node node) {
+        mutex.lock();
+        try {
+            return node.attr;
         } finally {
             mutex.unlock();
         }

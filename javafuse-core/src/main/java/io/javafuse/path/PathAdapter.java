@@ -214,6 +214,14 @@ public final class PathAdapter implements FileSystem {
         Node node = table.get(nodeId);
         Guard guard = table.keep(node);
         String path = table.path(node);
+        if (path == null && fh == NO_HANDLE && table.anyHandle(node) == NO_HANDLE && table.lastAttr(node) != null) {
+            // No name and nothing open (fstat of a directory removed while open): what was last
+            // seen, without links, as Linux shows a removed directory.
+            guard.close();
+            Attr last = table.lastAttr(node);
+            return new Attr(last.ino(), last.mode(), 0, last.uid(), last.gid(), last.rdev(), last.size(),
+                    last.blocks(), last.blksize(), last.atime(), last.mtime(), last.ctime());
+        }
         long handle = path != null ? fh : handleFor(guard, node, fh);
         return run(request, guard, r -> fs.getattr(r, path, handle), attr -> {
             table.seen(node, attr);
@@ -411,10 +419,18 @@ public final class PathAdapter implements FileSystem {
     public Open opendir(Request request, long nodeId, int flags) throws IOException {
         Node node = table.get(nodeId);
         Guard guard = table.keep(node);
-        String path = required(guard, table.path(node));
+        String path = table.path(node);
+        if (path == null) {
+            // A directory removed while someone is in it opens, and lists nothing, as on any
+            // Linux filesystem; the path filesystem is not asked.
+            guard.close();
+            long handle = nextDirectoryHandle.getAndIncrement();
+            directories.put(handle, new DirectoryHandle(NO_HANDLE, false));
+            return Open.handle(handle);
+        }
         return run(request, guard, r -> openOrNoHandle(() -> fs.opendir(r, path, flags)), open -> {
             long handle = nextDirectoryHandle.getAndIncrement();
-            directories.put(handle, new DirectoryHandle(open.fh()));
+            directories.put(handle, new DirectoryHandle(open.fh(), true));
             return new Open(handle, open.openFlags());
         });
     }
@@ -450,7 +466,7 @@ public final class PathAdapter implements FileSystem {
     @Override
     public void releasedir(Request request, long nodeId, long fh) throws IOException {
         DirectoryHandle handle = directories.remove(fh);
-        if (handle == null) {
+        if (handle == null || !handle.opened) {
             return;
         }
         Node node = table.get(nodeId);
@@ -465,6 +481,9 @@ public final class PathAdapter implements FileSystem {
     @Override
     public void fsyncdir(Request request, long nodeId, long fh, boolean dataOnly) throws IOException {
         DirectoryHandle handle = directory(fh);
+        if (!handle.opened) {
+            return;
+        }
         withHandle(request, nodeId, (r, path) -> fs.fsyncdir(r, path, dataOnly, handle.fh));
     }
 
@@ -644,11 +663,14 @@ public final class PathAdapter implements FileSystem {
     private static final class DirectoryHandle {
         /** The filesystem's handle of this open directory. */
         final long fh;
+        /** Whether the filesystem opened it (and so releases it). */
+        final boolean opened;
         /** The whole listing, when the filesystem lists in one call; null until then, or when it pages. */
         List<Listed> listing;
 
-        DirectoryHandle(long fh) {
+        DirectoryHandle(long fh, boolean opened) {
             this.fh = fh;
+            this.opened = opened;
         }
     }
 
