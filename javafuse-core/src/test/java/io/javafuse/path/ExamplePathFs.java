@@ -89,6 +89,11 @@ final class ExamplePathFs implements PathFileSystem {
         return paths.containsKey(path);
     }
 
+    /** Every path in the filesystem, the root excluded, as find(1) prints them from the mountpoint. */
+    synchronized List<String> allPaths() {
+        return paths.keySet().stream().filter(p -> !p.equals("/")).map(p -> "." + p).sorted().toList();
+    }
+
     // ---- helpers
 
     private Inode inode(String path, long fh) throws FuseException {
