@@ -91,8 +91,20 @@ public final class PathAdapter implements FileSystem {
     private final ConcurrentHashMap<Long, DirectoryHandle> directories = new ConcurrentHashMap<>();
     private final AtomicLong nextDirectoryHandle = new AtomicLong(1);
 
+    /** Whether the filesystem makes SETATTR in one call, or the adapter splits it into chmod, chown ... */
+    private final boolean ownSetattr;
+
     public PathAdapter(PathFileSystem fs) {
         this.fs = Objects.requireNonNull(fs, "fs");
+        this.ownSetattr = overrides(fs, "setattr", Request.class, String.class, SetAttr.class);
+    }
+
+    private static boolean overrides(Object fs, String method, Class<?>... parameters) {
+        try {
+            return fs.getClass().getMethod(method, parameters).getDeclaringClass() != PathFileSystem.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
     }
 
     /** The path filesystem this adapter serves. */
@@ -238,10 +250,50 @@ public final class PathAdapter implements FileSystem {
         SetAttr asked = handle == changes.fh() ? changes : new SetAttr(changes.mode(), changes.uid(),
                 changes.gid(), changes.size(), changes.atime(), changes.atimeNow(), changes.mtime(),
                 changes.mtimeNow(), changes.ctime(), changes.killSetIdBits(), handle);
-        return run(request, guard, r -> fs.setattr(r, path, asked), attr -> {
-            table.seen(node, attr);
-            return shown(node, attr);
-        });
+        if (ownSetattr) {
+            return run(request, guard, r -> fs.setattr(r, path, asked), attr -> {
+                table.seen(node, attr);
+                return shown(node, attr);
+            });
+        }
+        // PathFileSystem.setattr's default, step by step, so that each call may answer later.
+        long fh = asked.fh();
+        CompletableFuture<Object> changed = CompletableFuture.completedFuture(null);
+        if (asked.mode() != null) {
+            changed = changed.thenCompose(_ -> step(request, r -> {
+                fs.chmod(r, path, asked.mode() & 07777, fh);
+                return null;
+            }));
+        }
+        if (asked.uid() != null || asked.gid() != null) {
+            int uid = asked.uid() != null ? asked.uid() : -1;
+            int gid = asked.gid() != null ? asked.gid() : -1;
+            changed = changed.thenCompose(_ -> step(request, r -> {
+                fs.chown(r, path, uid, gid, fh);
+                return null;
+            }));
+        }
+        if (asked.size() != null) {
+            changed = changed.thenCompose(_ -> step(request, r -> {
+                fs.truncate(r, path, asked.size(), fh);
+                return null;
+            }));
+        }
+        if (asked.atime() != null || asked.atimeNow() || asked.mtime() != null || asked.mtimeNow()) {
+            Instant now = Instant.now();
+            Instant atime = asked.atimeNow() ? now : asked.atime();
+            Instant mtime = asked.mtimeNow() ? now : asked.mtime();
+            changed = changed.thenCompose(_ -> step(request, r -> {
+                fs.utimens(r, path, atime, mtime, fh);
+                return null;
+            }));
+        }
+        CompletableFuture<Attr> result = changed.thenCompose(_ -> step(request, r -> fs.getattr(r, path, fh)))
+                .thenApply(attr -> {
+                    table.seen(node, attr);
+                    return shown(node, attr);
+                });
+        return finish(request, guard, result);
     }
 
     @Override
@@ -261,7 +313,8 @@ public final class PathAdapter implements FileSystem {
         String path = required(guard, table.path(node));
         CompletableFuture<Object> truncated = (flags & O_TRUNC) == 0 ? CompletableFuture.completedFuture(null)
                 : step(request, r -> {
-                    fs.truncate(r, path, 0, NO_HANDLE);
+                    // ENOSYS would make the kernel stop sending OPEN for good.
+                    notSticky(Errno.EOPNOTSUPP, () -> fs.truncate(r, path, 0, NO_HANDLE));
                     return null;
                 });
         CompletableFuture<Open> result = truncated
@@ -280,7 +333,12 @@ public final class PathAdapter implements FileSystem {
         Guard guard = table.keepName(dir, name, false);
         String path = required(guard, table.path(dir, name));
         CompletableFuture<Created> result = step(request, r -> fs.create(r, path, mode, flags))
-                .thenCompose(open -> step(request, r -> fs.getattr(r, path, open.fh()))
+                .thenCompose(open -> step(request, r -> {
+                    // ENOSYS would make the kernel stop sending CREATE for good, for a file that exists.
+                    Attr[] attr = new Attr[1];
+                    notSticky(Errno.EIO, () -> attr[0] = fs.getattr(r, path, open.fh()));
+                    return attr[0];
+                })
                         .handle((attr, failure) -> {
                             if (failure != null) {
                                 // The kernel never learns of this open, so it never releases it.
@@ -642,6 +700,23 @@ public final class PathAdapter implements FileSystem {
         return known != 0 ? known : NodeTable.UNKNOWN_INO;
     }
 
+    @FunctionalInterface
+    private interface Action {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code action}, answering {@code errno} instead of an ENOSYS the kernel would remember. */
+    private static void notSticky(int errno, Action action) throws IOException {
+        try {
+            action.run();
+        } catch (FuseException e) {
+            if (e.errno() == Errno.ENOSYS) {
+                throw new FuseException(errno, "not implemented: " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
     private static Open openOrNoHandle(OpenCall call) throws IOException {
         try {
             return call.open();
@@ -713,7 +788,9 @@ public final class PathAdapter implements FileSystem {
                 if (collector.mixed) {
                     throw new FuseException(Errno.EIO, "readdir of " + path + " mixed offsets 0 and non-zero");
                 }
-                handle.listing = collector.listing;
+                synchronized (handle) {
+                    handle.listing = collector.listing;
+                }
                 if (collector.listing != null) {
                     serve(dir, collector.listing, offset, sink, true);
                 }

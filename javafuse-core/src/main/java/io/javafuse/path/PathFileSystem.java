@@ -119,7 +119,8 @@ public interface PathFileSystem {
      * All attribute changes of one {@code SETATTR} at once, answering the attributes afterwards. The
      * default makes it the libfuse way: {@link #chmod}, {@link #chown}, {@link #truncate} and
      * {@link #utimens} for what changes, then {@link #getattr}. Override it to change everything in
-     * one step.
+     * one step. (Unless it is overridden, the {@link PathAdapter} makes these calls itself, one after
+     * the other, so that each of them may answer {@link Request#later}.)
      */
     default Attr setattr(Request request, String path, SetAttr changes) throws IOException {
         long fh = changes.fh();

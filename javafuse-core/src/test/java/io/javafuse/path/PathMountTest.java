@@ -25,6 +25,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -226,6 +228,37 @@ class PathMountTest {
             }
             assertThat(Shell.ok(mnt, "ls", "-ia", ".").lines().map(String::strip).toList()).hasSize(4);
             assertThat(adapter.table().inconsistencies()).isEmpty();
+        }
+    }
+
+    @Test
+    void filesystemsMayAnswerLaterFromOtherThreads() throws Exception {
+        ExecutorService executor = Executors.newFixedThreadPool(4);
+        try {
+            ExamplePathFs example = new ExamplePathFs();
+            LaterPathFs fs = new LaterPathFs(example, executor);
+            PathAdapter adapter = new PathAdapter(fs);
+            Path mnt = mount(adapter, UNCACHED);
+            Files.createDirectories(mnt.resolve("a/b"));
+            Files.writeString(mnt.resolve("a/b/f"), "answered later");
+            assertThat(Files.readString(mnt.resolve("a/b/f"))).isEqualTo("answered later");
+            Files.writeString(mnt.resolve("a/b/f"), "shorter"); // O_TRUNC: truncate, then open
+            assertThat(Files.readString(mnt.resolve("a/b/f"))).isEqualTo("shorter");
+            Shell.ok(mnt, "truncate", "-s", "5", "a/b/f"); // SETATTR split into steps, each later
+            assertThat(Files.readString(mnt.resolve("a/b/f"))).isEqualTo("short");
+            Files.move(mnt.resolve("a"), mnt.resolve("z"));
+            assertThat(Files.readString(mnt.resolve("z/b/f"))).isEqualTo("short");
+            try (Stream<Path> list = Files.list(mnt.resolve("z/b"))) {
+                assertThat(list.map(p -> p.getFileName().toString())).containsExactly("f");
+            }
+            assertThatThrownBy(() -> Files.readString(mnt.resolve("z/missing"))).isInstanceOf(NoSuchFileException.class);
+            Files.delete(mnt.resolve("z/b/f"));
+            assertThat(Files.exists(mnt.resolve("z/b/f"))).isFalse();
+            assertThat(fs.answeredLater.get()).isGreaterThan(20);
+            PathLinksTest.eventually(() -> example.openHandles() == 0);
+            assertThat(adapter.table().inconsistencies()).isEmpty();
+        } finally {
+            executor.shutdown();
         }
     }
 
