@@ -65,8 +65,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       with a handle (read, write, flush, fsync, release, locks ...) reach the filesystem with a
  *       null path and that handle, like libfuse's {@code hard_remove}; getattr and the attribute
  *       changes get a handle of some file still open on that node when the kernel named none
- *       (fstat after unlink), and ENOENT when there is none. Nothing is renamed to
- *       {@code .fuse_hidden} files.</li>
+ *       (fstat after unlink). With no handle at all (a directory removed while it is someone's
+ *       working directory), getattr answers the last attributes seen with no links, opendir opens
+ *       an empty listing, and everything else is ENOENT, without asking the filesystem. Nothing
+ *       is renamed to {@code .fuse_hidden} files.</li>
  *   <li><b>Consistent paths under concurrency.</b> The table's mutex is held only for short table
  *       changes; around each filesystem call the adapter holds path locks (see {@link NodeTable}):
  *       a call reads-locks its node and the directories above it, rename, unlink and rmdir
@@ -76,7 +78,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       below the names it moves.</li>
  *   <li><b>Directory listings.</b> A listing made in one call (all offsets 0) is kept with the open
  *       directory and handed out in as many replies as it takes. Entries listed with attributes
- *       answer READDIRPLUS too, so that {@code ls -l} needs no lookup per entry.</li>
+ *       answer READDIRPLUS too (each counting a lookup), so that {@code ls -l} needs no lookup
+ *       per entry; but only while the listing is fresh: later replies from a kept listing send
+ *       names only, because a name may have been renamed or removed since it was listed.</li>
  *   <li><b>O_TRUNC.</b> An open with O_TRUNC becomes {@code truncate(path, 0)} and then an open
  *       without it, as libfuse 2 did, so ports need not handle O_TRUNC in open.</li>
  * </ul>
@@ -312,13 +316,13 @@ public final class PathAdapter implements FileSystem {
         Guard guard = table.keep(node);
         String path = required(guard, table.path(node));
         CompletableFuture<Object> truncated = (flags & O_TRUNC) == 0 ? CompletableFuture.completedFuture(null)
-                : step(request, r -> {
-                    // ENOSYS would make the kernel stop sending OPEN for good.
-                    notSticky(Errno.EOPNOTSUPP, () -> fs.truncate(r, path, 0, NO_HANDLE));
+                // ENOSYS would make the kernel stop sending OPEN for good.
+                : notSticky(Errno.EOPNOTSUPP, step(request, r -> {
+                    fs.truncate(r, path, 0, NO_HANDLE);
                     return null;
-                });
+                }));
         CompletableFuture<Open> result = truncated
-                .thenCompose(_ -> step(request, r -> openOrNoHandle(() -> fs.open(r, path, flags & ~O_TRUNC))))
+                .thenCompose(_ -> orNoHandle(step(request, r -> fs.open(r, path, flags & ~O_TRUNC))))
                 .thenApply(open -> {
                     table.opened(node, open.fh());
                     return open;
@@ -333,12 +337,8 @@ public final class PathAdapter implements FileSystem {
         Guard guard = table.keepName(dir, name, false);
         String path = required(guard, table.path(dir, name));
         CompletableFuture<Created> result = step(request, r -> fs.create(r, path, mode, flags))
-                .thenCompose(open -> step(request, r -> {
-                    // ENOSYS would make the kernel stop sending CREATE for good, for a file that exists.
-                    Attr[] attr = new Attr[1];
-                    notSticky(Errno.EIO, () -> attr[0] = fs.getattr(r, path, open.fh()));
-                    return attr[0];
-                })
+                // ENOSYS would make the kernel stop sending CREATE for good, for a file that exists.
+                .thenCompose(open -> notSticky(Errno.EIO, step(request, r -> fs.getattr(r, path, open.fh())))
                         .handle((attr, failure) -> {
                             if (failure != null) {
                                 // The kernel never learns of this open, so it never releases it.
@@ -486,11 +486,12 @@ public final class PathAdapter implements FileSystem {
             directories.put(handle, new DirectoryHandle(NO_HANDLE, false));
             return Open.handle(handle);
         }
-        return run(request, guard, r -> openOrNoHandle(() -> fs.opendir(r, path, flags)), open -> {
+        CompletableFuture<Open> result = orNoHandle(step(request, r -> fs.opendir(r, path, flags))).thenApply(open -> {
             long handle = nextDirectoryHandle.getAndIncrement();
             directories.put(handle, new DirectoryHandle(open.fh(), true));
             return new Open(handle, open.openFlags());
         });
+        return finish(request, guard, result);
     }
 
     @Override
@@ -700,37 +701,25 @@ public final class PathAdapter implements FileSystem {
         return known != 0 ? known : NodeTable.UNKNOWN_INO;
     }
 
-    @FunctionalInterface
-    private interface Action {
-        void run() throws IOException;
-    }
-
-    /** Runs {@code action}, answering {@code errno} instead of an ENOSYS the kernel would remember. */
-    private static void notSticky(int errno, Action action) throws IOException {
-        try {
-            action.run();
-        } catch (FuseException e) {
-            if (e.errno() == Errno.ENOSYS) {
-                throw new FuseException(errno, "not implemented: " + e.getMessage(), e);
-            }
-            throw e;
+    /** Whether a failure is the filesystem's ENOSYS. */
+    private static boolean isEnosys(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
         }
+        return t instanceof FuseException e && e.errno() == Errno.ENOSYS;
     }
 
-    private static Open openOrNoHandle(OpenCall call) throws IOException {
-        try {
-            return call.open();
-        } catch (FuseException e) {
-            if (e.errno() == Errno.ENOSYS) {
-                return Open.handle(0);
-            }
-            throw e;
-        }
+    /** {@code errno} instead of an ENOSYS that the kernel would take as "never call this again". */
+    private static <T> CompletableFuture<T> notSticky(int errno, CompletableFuture<T> step) {
+        return step.exceptionallyCompose(failure -> CompletableFuture.failedFuture(isEnosys(failure)
+                ? new FuseException(errno, "a step of this operation is not implemented", failure) : failure));
     }
 
-    @FunctionalInterface
-    private interface OpenCall {
-        Open open() throws IOException;
+    /** An open or opendir the filesystem does not implement opens without a handle, as in libfuse. */
+    private static CompletableFuture<Open> orNoHandle(CompletableFuture<Open> step) {
+        return step.exceptionallyCompose(failure -> isEnosys(failure)
+                ? CompletableFuture.completedFuture(Open.handle(0)) : CompletableFuture.failedFuture(failure));
     }
 
     // ---- listings

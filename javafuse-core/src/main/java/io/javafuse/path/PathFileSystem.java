@@ -48,7 +48,8 @@ import java.util.List;
  *       (read, write, getattr, truncate and the other attribute changes, flush, fsync, release,
  *       locks ...), so a filesystem that keeps its open files by handle keeps serving them; this is
  *       libfuse's {@code hard_remove} behaviour. {@link #getattr} and the attribute changes get the
- *       handle of some open file of that node even when the kernel named none (fstat after unlink).</li>
+ *       handle of some open file of that node even when the kernel named none (fstat after unlink).
+ *       A node without a name and without an open file is not asked about at all.</li>
  *   <li>While a call runs, its path stays valid: a rename, unlink or rmdir through the mount that
  *       would change it waits until the call returns (or its {@code later} stage completes).</li>
  *   <li>Methods are called concurrently from several threads; the filesystem must be thread safe.</li>
