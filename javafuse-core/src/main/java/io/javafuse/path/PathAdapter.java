@@ -58,8 +58,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       file (as in libfuse); {@code stat} shows {@link Attr#ino()} as the filesystem reports it,
  *       so the names of one file show one inode number, as long as the filesystem gives each file
  *       its own ino (with ino 0 the adapter shows the node id instead, as libfuse does without
- *       {@code use_ino}). The kernel caches the two names' data separately; it drops the cache on
- *       every open, and notices changes by size and mtime.</li>
+ *       {@code use_ino}). The kernel caches the names' data and attributes separately: it drops the
+ *       data cache on every open and notices changes by size and mtime, but a link count seen
+ *       through one name may lag behind a link or unlink through another for the attribute
+ *       timeout, as with libfuse.</li>
  *   <li><b>Unlinked but open.</b> A node whose name goes away (unlink, rmdir, a rename over it)
  *       while the kernel still holds it stays in the table without a path. Calls on it that come
  *       with a handle (read, write, flush, fsync, release, locks ...) reach the filesystem with a
