@@ -50,7 +50,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>Node ids and lookups.</b> Every name the kernel looks up (or that mknod, mkdir, symlink,
  *       link or create makes) gets a node id; each answer counts one lookup, and the node leaves
  *       the table when the kernel has forgotten them all ({@link #nodeCount()} shows how many are
- *       kept). Node ids are never reused.</li>
+ *       kept). Node ids are never reused. (An answer the kernel no longer takes, because its caller
+ *       was interrupted meanwhile, leaves a lookup the kernel never gives back: that node stays
+ *       until the unmount.)</li>
  *   <li><b>Renames.</b> A node knows its parent and its name, not its path, so a rename moves a
  *       directory with everything below it in one step: the next call on any node inside it gets
  *       the new path.</li>
