@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
+import static io.javafuse.path.PathLinksTest.assertConsistent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Many threads changing names at once, in separate and in shared directories. */
@@ -126,7 +127,7 @@ class PathConcurrencyTest {
             }
         }
         assertThat(fs.allPaths()).containsExactlyElementsOf(expected);
-        assertThat(adapter.table().inconsistencies()).isEmpty();
+        assertConsistent(adapter);
     }
 
     @Test
@@ -164,7 +165,7 @@ class PathConcurrencyTest {
         });
         assertThat(operations.get()).isPositive();
         assertThat(find(mnt)).containsExactlyElementsOf(fs.allPaths());
-        assertThat(adapter.table().inconsistencies()).isEmpty();
+        assertConsistent(adapter);
     }
 
     private static Path randomPath(Path mnt, ThreadLocalRandom random) {
@@ -230,6 +231,6 @@ class PathConcurrencyTest {
         assertThat(failures).isEmpty();
         assertThat(renames.get()).isGreaterThan(10);
         assertThat(stats.get()).isGreaterThan(100);
-        assertThat(adapter.table().inconsistencies()).isEmpty();
+        assertConsistent(adapter);
     }
 }
