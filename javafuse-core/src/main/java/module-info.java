@@ -5,6 +5,7 @@
 module io.javafuse {
     exports io.javafuse;
     exports io.javafuse.api;
+    exports io.javafuse.path;
 
     // sun.misc.Signal: SIGINT and SIGTERM start a graceful shutdown.
     requires jdk.unsupported;
