@@ -43,6 +43,15 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--no-priority", description = "Run requests first in, first out (no priorities).")
     boolean noPriority;
 
+    @Option(names = "--no-write-queues",
+            description = "Run each write as soon as a handler takes it: no per-file ordering, barriers or write limits.")
+    boolean noWriteQueues;
+
+    @Option(names = "--write-behind",
+            description = "Answer writes once queued and apply them in the background; a failure is reported "
+                    + "by the next flush or fsync of the file.")
+    boolean writeBehind;
+
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
             description = "Print ops/s, MiB/s, queue depth and p99 latency on stderr every SECONDS.")
     Double statsInterval;
@@ -59,6 +68,11 @@ final class MountCommand implements Callable<Integer> {
             options = options.withReaders(readers);
         }
         options = options.withDispatcher(dispatcherConfig(options.dispatcher()));
+        if (noWriteQueues && writeBehind) {
+            throw new IllegalArgumentException("--write-behind needs the write queues; drop --no-write-queues");
+        }
+        options = options.withWriteQueues(options.writeQueues().withEnabled(!noWriteQueues)
+                .withWriteBehind(writeBehind));
         Mount mounted = null;
         try (Mount mount = Fuse.mount(new MemoryFileSystem(), mountpoint, options)) {
             mounted = mount;

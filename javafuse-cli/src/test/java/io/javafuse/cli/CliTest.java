@@ -131,6 +131,15 @@ class CliTest {
 
     @Test
     @Timeout(60)
+    void writeBehindWithoutWriteQueuesIsAUsageError() throws Exception {
+        Path mountpoint = newDirectory();
+        assertUsageError(start("mount", "--no-write-queues", "--write-behind", mountpoint.toString()),
+                "--write-behind", "--no-write-queues");
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    @Test
+    @Timeout(60)
     void noArgumentsIsAUsageError() throws Exception {
         assertUsageError(start(), "--help");
         assertUsageError(start("mount"), "MOUNTPOINT", "javafuse mount --help");
