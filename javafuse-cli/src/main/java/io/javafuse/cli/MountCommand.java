@@ -17,7 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "mount", description = {"Mount the in-memory filesystem in the foreground.",
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Mount the in-memory filesystem in the foreground.",
         "Prints one line once mounted; SIGINT or SIGTERM unmounts and exits 0."})
 final class MountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")

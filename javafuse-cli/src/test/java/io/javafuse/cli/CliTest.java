@@ -140,6 +140,15 @@ class CliTest {
 
     @Test
     @Timeout(60)
+    void mountHelpPrintsTheOptions() throws Exception {
+        Cli cli = start("mount", "--help");
+        assertThat(cli.exitCode(EXITS_WITHIN)).as(cli.stderr()).isZero();
+        assertThat(cli.stdout()).contains("Usage: javafuse mount").contains("--write-behind")
+                .contains("--no-write-queues");
+    }
+
+    @Test
+    @Timeout(60)
     void noArgumentsIsAUsageError() throws Exception {
         assertUsageError(start(), "--help");
         assertUsageError(start("mount"), "MOUNTPOINT", "javafuse mount --help");
