@@ -305,7 +305,7 @@ public final class WriteQueues<R extends Request> {
 
         /** The earliest waiting write takes the next free place; the lock is held. */
         private boolean mayTakePlace(long unique) {
-            if (count < config.maxQueueSize(key.fh()) && waiting.first() == unique) {
+            if (count < config.maxQueueSize(key.fh()) && !waiting.isEmpty() && waiting.first() == unique) {
                 return true;
             }
             // A write that turned up after later ones were let in (its number had been passed over
