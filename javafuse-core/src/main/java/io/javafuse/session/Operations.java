@@ -157,6 +157,10 @@ final class Operations {
         try {
             dispatch(r);
         } catch (Throwable failure) {
+            if (r.writeQueue() != null) {
+                // Gives back its place if it failed before reaching the queue (no-op once queued).
+                writes.unreserve(r.writeQueue(), r.unique());
+            }
             fail(r, failure);
         } finally {
             r.handlerFinished();
@@ -166,7 +170,7 @@ final class Operations {
     /** Answers a request with an error without running its handler. */
     void answerError(FuseRequest r, int errno) {
         if (r.writeQueue() != null) {
-            writes.unreserve(r.writeQueue());
+            writes.unreserve(r.writeQueue(), r.unique());
         }
         sendError(r, errno);
         completion.finished(r, errno, 0);

@@ -299,21 +299,28 @@ public final class Session {
     }
 
     private void admit(FuseRequest request) throws InterruptedException {
-        sequencer.admitted(request.unique());
         Opcode opcode = request.opcode();
+        if (opcode == Opcode.WRITE && writeQueues.config().enabled()) {
+            MemorySegment b = request.buffer();
+            WriteQueues.Key key = Operations.writeKey(request, u64(b, InHeader.SIZE + WriteIn.FH));
+            // Expected on its handle before the sequencer hears of it: once a later request is settled,
+            // its handle's queue already knows about this write and does not pass it.
+            writeQueues.expect(key, request.unique());
+            sequencer.admitted(request.unique());
+            boolean fromCache = (u32(b, InHeader.SIZE + WriteIn.WRITE_FLAGS) & WriteIn.WRITE_CACHE) != 0;
+            request.priority(writeQueues.priorityOf(key, fromCache).dispatcherPriority());
+            // A full queue for this file holds the reader here: the kernel keeps the rest.
+            writeQueues.reserve(key, request.unique());
+            request.writeQueue(key);
+            dispatcher.submit(request);
+            return;
+        }
+        sequencer.admitted(request.unique());
         if (opcode == Opcode.INTERRUPT) {
             interrupt(request);
             return;
         }
-        if (opcode == Opcode.WRITE && writeQueues.config().enabled()) {
-            MemorySegment b = request.buffer();
-            WriteQueues.Key key = Operations.writeKey(request, u64(b, InHeader.SIZE + WriteIn.FH));
-            boolean fromCache = (u32(b, InHeader.SIZE + WriteIn.WRITE_FLAGS) & WriteIn.WRITE_CACHE) != 0;
-            request.priority(writeQueues.priorityOf(key, fromCache).dispatcherPriority());
-            // A full queue for this file holds the reader here: the kernel keeps the rest.
-            writeQueues.reserve(key);
-            request.writeQueue(key);
-        } else if (opcode == Opcode.FLUSH || opcode == Opcode.FSYNC) {
+        if (opcode == Opcode.FLUSH || opcode == Opcode.FSYNC) {
             request.priority(WritePriority.URGENT.dispatcherPriority());
         }
         dispatcher.submit(request);
