@@ -9,6 +9,7 @@ import io.javafuse.api.Errno;
 import io.javafuse.api.FileMode;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
+import io.javafuse.api.Names;
 import io.javafuse.api.Open;
 import io.javafuse.api.Request;
 import io.javafuse.api.SetAttr;
@@ -18,7 +19,6 @@ import io.javafuse.filesystems.memory.Directory.DirEntry;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -170,7 +170,7 @@ public final class MemoryFileSystem implements FileSystem {
 
     @Override
     public Entry symlink(Request request, long parent, String name, String target) throws FuseException {
-        if (utf8Length(target) > SYMLINK_MAX) {
+        if (Names.byteLength(target) > SYMLINK_MAX) {
             throw new FuseException(Errno.ENAMETOOLONG);
         }
         return addNode(request, parent, name,
@@ -870,7 +870,7 @@ public final class MemoryFileSystem implements FileSystem {
     }
 
     private static void checkXattrName(String name) throws FuseException {
-        if (name.isEmpty() || utf8Length(name) > XATTR_NAME_MAX) {
+        if (name.isEmpty() || Names.byteLength(name) > XATTR_NAME_MAX) {
             throw new FuseException(Errno.ERANGE);
         }
         String namespace = XATTR_NAMESPACES.stream().filter(name::startsWith).findFirst()
@@ -1072,7 +1072,7 @@ public final class MemoryFileSystem implements FileSystem {
     }
 
     private static void checkNameLength(String name) throws FuseException {
-        if (utf8Length(name) > NAME_MAX) {
+        if (Names.byteLength(name) > NAME_MAX) {
             throw new FuseException(Errno.ENAMETOOLONG);
         }
     }
@@ -1084,9 +1084,5 @@ public final class MemoryFileSystem implements FileSystem {
                 || name.indexOf('\0') >= 0) {
             throw new FuseException(Errno.EINVAL);
         }
-    }
-
-    private static int utf8Length(String text) {
-        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 }

@@ -787,6 +787,21 @@ class MemoryMountConformanceTest {
     }
 
     @Test
+    void namesAreBytes() {
+        d.sh("touch -- 'a b' $'new\\nline' 'back\\slash' '😀' $'\\x01' -dash .hidden é $'e\\xcc\\x81' && ls -A | od -An -c");
+        // Not UTF-8: each of these is a name of its own, and comes back byte for byte.
+        d.sh("touch -- $'\\xff' $'\\xfe' $'\\xef\\xbf\\xbd' $'caf\\xe9' $'\\xed\\xb2\\x80' $'\\xc0\\xaf' && ls | od -An -tx1 "
+                + "&& ls | wc -l");
+        d.sh("echo latin1 > $'caf\\xe9' && cat $'caf\\xe9' && mv $'caf\\xe9' $'\\xe9t\\xe9' && cat $'\\xe9t\\xe9' && ls | od -An -tx1");
+        d.sh("mkdir $'d\\xff' && ln -s $'t\\xfe' $'d\\xff/l' && readlink $'d\\xff/l' | od -An -tx1 && ls $'d\\xff'");
+        d.sh("setfattr -n $'user.\\xff' -v 1 $'\\xff' && getfattr -d $'\\xff' | od -An -tx1");
+        d.sh("touch $(printf 'n%.0s' {1..254})$'\\xff' && ls | awk '{ print length($0) }' | sort -n | tail -1");
+        d.sh("touch $(printf 'n%.0s' {1..255})$'\\xff'");
+        d.sh("find . -print0 | sort -z | od -An -tx1 | sha256sum");
+        d.assertNoDifferences();
+    }
+
+    @Test
     void largeDirectory() {
         d.prepare("2000 entries", r -> {
             Path big = Files.createDirectory(r.resolve("big"));
