@@ -200,12 +200,39 @@ class MemoryDataTest extends FileSystemFixture {
         assertThat(attr.blocks()).isEqualTo(3 * PAGE / 512);
         assertThat(attr.mtime()).isAfter(LONG_AGO);
         assertThat(read(file[0], file[1], 2 * PAGE, 2 * PAGE)).isEqualTo(new byte[2 * PAGE]);
-        assertThat(seek(file, PAGE, SEEK_DATA)).isEqualTo(2 * PAGE);
+        // Reserved but never written: a hole for SEEK_DATA, as on tmpfs.
+        assertErrno(Errno.ENXIO, () -> seek(file, PAGE, SEEK_DATA));
 
         // Within the file: nothing changes size.
         fs.fallocate(AS_ROOT, file[0], file[1], 0, 10, 0);
         assertThat(attr(file[0]).size()).isEqualTo(4 * PAGE);
         assertThat(readString(file[0], file[1], 0, 1)).isEqualTo("x");
+    }
+
+    @Test
+    void reservedPagesAreHolesUntilWritten() throws Exception {
+        long[] file = fileWith(ROOT, "f", "");
+        fs.fallocate(AS_ROOT, file[0], file[1], 0, 4 * PAGE, 0);
+        assertThat(attr(file[0]).blocks()).isEqualTo(4 * PAGE / 512);
+        assertErrno(Errno.ENXIO, () -> seek(file, 0, SEEK_DATA));
+        assertThat(seek(file, 0, SEEK_HOLE)).isZero();
+
+        // One byte makes its whole page data; reading does not.
+        write(file[0], file[1], PAGE + 10, new byte[] {1});
+        read(file[0], file[1], 3 * PAGE, PAGE);
+        assertThat(seek(file, 0, SEEK_DATA)).isEqualTo(PAGE);
+        assertThat(seek(file, PAGE, SEEK_HOLE)).isEqualTo(2 * PAGE);
+        assertErrno(Errno.ENXIO, () -> seek(file, 2 * PAGE, SEEK_DATA));
+
+        // tmpfs initializes a page that fallocate reserved before when fallocate covers it again.
+        fs.fallocate(AS_ROOT, file[0], file[1], 3 * PAGE, PAGE, 0);
+        assertThat(seek(file, 2 * PAGE, SEEK_DATA)).isEqualTo(3 * PAGE);
+
+        // Truncating away a reserved page and growing again leaves a plain hole.
+        setattr(file[0], size(PAGE));
+        setattr(file[0], size(4 * PAGE));
+        assertThat(attr(file[0]).blocks()).isEqualTo(PAGE / 512);
+        assertErrno(Errno.ENXIO, () -> seek(file, PAGE, SEEK_DATA));
     }
 
     @Test

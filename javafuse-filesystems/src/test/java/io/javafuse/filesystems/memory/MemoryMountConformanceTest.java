@@ -239,6 +239,50 @@ class MemoryMountConformanceTest {
         d.assertNoDifferences();
     }
 
+    /** A bash function that prints a file's size, st_blocks and data ranges as SEEK_DATA and SEEK_HOLE find them. */
+    private static final String SEEK_MAP = """
+            seekmap() {
+            python3 -c '
+            import os, sys
+            fd = os.open(sys.argv[1], os.O_RDONLY)
+            size, pos, ranges = os.fstat(fd).st_size, 0, []
+            while pos < size:
+                try:
+                    data = os.lseek(fd, pos, os.SEEK_DATA)
+                except OSError as e:
+                    ranges.append(e.strerror); break
+                pos = os.lseek(fd, data, os.SEEK_HOLE)
+                ranges.append("%d-%d" % (data, pos))
+            print(sys.argv[1], size, os.fstat(fd).st_blocks, *ranges)
+            ' "$1"
+            }
+            """;
+
+    /** A shell step that may call {@code seekmap FILE}. */
+    private void withSeekMap(String command) {
+        d.step("$ " + command, r -> Differential.shell(r, SEEK_MAP + command));
+    }
+
+    @Test
+    void fallocateAndSeekDataAndHoles() {
+        withSeekMap("fallocate -l 16k a && seekmap a");
+        withSeekMap("printf x | dd of=a bs=1 seek=5000 conv=notrunc status=none && cat a > /dev/null && seekmap a");
+        withSeekMap("fallocate -o 8k -l 4k a && seekmap a");
+        withSeekMap("fallocate -n -o 16k -l 16k a && seekmap a");
+        withSeekMap("truncate -s 6000 a && truncate -s 64k a && seekmap a");
+        withSeekMap("fallocate -p -o 0 -l 6000 a && seekmap a");
+        d.sh("fallocate -p -l 4096 a");
+        withSeekMap("fallocate -c -l 4096 a; fallocate -i -l 4096 a; seekmap a");
+        withSeekMap("printf abc > b && fallocate -o 0 -l 8192 b && seekmap b");
+        withSeekMap("head -c 20000 /dev/zero > c && fallocate -d c && seekmap c");
+        withSeekMap("truncate -s 1M s && printf x | dd of=s bs=1 seek=300000 conv=notrunc status=none && seekmap s");
+        withSeekMap("cp --sparse=always s s2 && cmp s s2 && seekmap s2");
+        d.sh("mkdir d && fallocate -l 10 d");
+        // Not compared: FALLOC_FL_ZERO_RANGE (fallocate -z). tmpfs refuses it with EOPNOTSUPP;
+        // MemoryFileSystem implements it on purpose (zeroes and allocates, as ext4 and xfs do).
+        d.assertNoDifferences();
+    }
+
     @Test
     void truncation() {
         byte[] data = random(4, 10_000);
