@@ -105,12 +105,16 @@ final class Differential implements AutoCloseable {
 
     /** Runs {@code step} on both trees and records a difference if the outcomes differ; returns the mount's outcome. */
     Outcome step(String description, Step<?> step) {
+        long start = System.nanoTime();
         Outcome expected = run(nativeRoot, step);
+        long middle = System.nanoTime();
         Outcome actual = run(mountRoot(), step);
+        long end = System.nanoTime();
         steps++;
         COMPARED.incrementAndGet();
         if (VERBOSE) {
-            System.out.println("STEP " + description + "\n      native: " + expected + "\n      mount:  " + actual);
+            System.out.printf("STEP %s%n      native (%d ms): %s%n      mount (%d ms):  %s%n", description,
+                    (middle - start) / 1_000_000, expected, (end - middle) / 1_000_000, actual);
         }
         if (!Objects.equals(expected, actual)) {
             differences.add(description + "\n      native: " + expected + "\n      mount:  " + actual);

@@ -49,6 +49,12 @@ import static java.nio.file.StandardOpenOption.WRITE;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MemoryMountConformanceTest {
     private static final FileTime OLD = FileTime.from(Instant.parse("2001-02-03T04:05:06.123456789Z"));
+    /**
+     * Python, for the calls no shell tool makes. The system's own interpreter when there is one: a
+     * version manager's shim (pyenv) takes seconds to start on a busy machine. -S skips site.py.
+     */
+    private static final String PYTHON =
+            (Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3") + " -S";
 
     @RegisterExtension
     final MountExtension mounts = new MountExtension();
@@ -98,20 +104,17 @@ class MemoryMountConformanceTest {
         });
         d.step("a new file's attributes", r -> meta(r.resolve("f")));
         d.step("CREATE_NEW on an existing file", r -> {
-            try (var c = Files.newByteChannel(r.resolve("f"), CREATE_NEW, WRITE)) {
-                return "opened";
-            }
+            Files.newByteChannel(r.resolve("f"), CREATE_NEW, WRITE).close();
+            return "opened";
         });
         d.step("createFile on an existing file", r -> Files.createFile(r.resolve("f")).getFileName().toString());
         d.step("READ on a missing file", r -> {
-            try (var c = Files.newByteChannel(r.resolve("missing"), READ)) {
-                return "opened";
-            }
+            Files.newByteChannel(r.resolve("missing"), READ).close();
+            return "opened";
         });
         d.step("WRITE without CREATE on a missing file", r -> {
-            try (var c = Files.newByteChannel(r.resolve("missing"), WRITE, TRUNCATE_EXISTING)) {
-                return "opened";
-            }
+            Files.newByteChannel(r.resolve("missing"), WRITE, TRUNCATE_EXISTING).close();
+            return "opened";
         });
         d.step("CREATE_NEW on a missing file", r -> {
             try (var c = Files.newByteChannel(r.resolve("g"), CREATE_NEW, WRITE)) {
@@ -154,9 +157,8 @@ class MemoryMountConformanceTest {
         d.step("a missing parent", r -> Files.createFile(r.resolve("nowhere/x")).toString());
         d.step("open a directory for writing", r -> {
             Files.createDirectory(r.resolve("d"));
-            try (var c = Files.newByteChannel(r.resolve("d"), WRITE)) {
-                return "opened";
-            }
+            Files.newByteChannel(r.resolve("d"), WRITE).close();
+            return "opened";
         });
         d.step("read a directory", r -> Files.readAllBytes(r.resolve("d")).length);
         d.sh("echo shell > s && cat s && stat -c '%F %a %s %h %u %g' s");
@@ -242,7 +244,7 @@ class MemoryMountConformanceTest {
     /** A bash function that prints a file's size, st_blocks and data ranges as SEEK_DATA and SEEK_HOLE find them. */
     private static final String SEEK_MAP = """
             seekmap() {
-            python3 -c '
+            PYTHON -c '
             import os, sys
             fd = os.open(sys.argv[1], os.O_RDONLY)
             size, pos, ranges = os.fstat(fd).st_size, 0, []
@@ -256,7 +258,7 @@ class MemoryMountConformanceTest {
             print(sys.argv[1], size, os.fstat(fd).st_blocks, *ranges)
             ' "$1"
             }
-            """;
+            """.replace("PYTHON", PYTHON);
 
     /** A shell step that may call {@code seekmap FILE}. */
     private void withSeekMap(String command) {
@@ -772,7 +774,7 @@ class MemoryMountConformanceTest {
         d.sh("truncate -s 0 p; echo $?");
         d.sh("mknod c c 1 3 && mknod b b 7 0 && stat -c '%n %F %t %T %a' c b");
         d.sh("mknod s p && stat -c '%F' s");
-        d.sh("python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.bind(\"sock\")' 2>/dev/null "
+        d.sh(PYTHON + " -c 'import socket; s = socket.socket(socket.AF_UNIX); s.bind(\"sock\")' 2>/dev/null "
                 + "&& stat -c '%F %h' sock; true");
         d.sh("rm p q c b s && ls");
         d.assertNoDifferences();
@@ -913,6 +915,171 @@ class MemoryMountConformanceTest {
             long after = store.getUnallocatedSpace();
             return after < before;
         });
+        d.assertNoDifferences();
+    }
+
+    /** Runs Python lines (after a prelude with os, ctypes and a few helpers) as one step; for calls no shell tool makes. */
+    private void python(String description, String code) {
+        String prelude = """
+                import os, sys, ctypes, mmap, stat
+                libc = ctypes.CDLL(None, use_errno=True)
+                def check(result):
+                    if result != 0:
+                        e = ctypes.get_errno(); raise OSError(e, os.strerror(e))
+                def renameat2(a, b, flags):
+                    check(libc.renameat2(-100, a.encode(), -100, b.encode(), flags))
+                def linkat_follow(a, b):
+                    check(libc.linkat(-100, a.encode(), -100, b.encode(), 0x400))
+                def r(label, f):
+                    try:
+                        print(label, "->", f())
+                    except OSError as e:
+                        print(label, "-> error", e.strerror)
+                """;
+        d.step("python: " + description, root -> Differential.shell(root, PYTHON + " - <<'EOF'\n" + prelude + code + "\nEOF"));
+    }
+
+    @Test
+    void lessCommonSystemCalls() {
+        python("renameat2 flags", """
+                open('a','w').write('A'); open('b','w').write('B'); os.mkdir('d'); os.makedirs('e/x')
+                r("exchange", lambda: (renameat2('a', 'b', 2), open('a').read(), open('b').read()))
+                r("exchange a file and a directory", lambda: (renameat2('a', 'd', 2), os.path.isdir('a'), sorted(os.listdir('.'))))
+                r("exchange with a missing name", lambda: renameat2('a', 'zz', 2))
+                r("noreplace onto a name", lambda: renameat2('a', 'b', 1))
+                r("noreplace", lambda: (renameat2('b', 'c', 1), sorted(os.listdir('.'))))
+                r("exchange and noreplace", lambda: renameat2('a', 'c', 3))
+                r("exchange into its own subdirectory", lambda: renameat2('e', 'e/x', 2))
+                r("exchange directories", lambda: (renameat2('a', 'e', 2), os.listdir('a'), os.stat('a').st_nlink, os.stat('e').st_nlink))
+                r("unknown flag", lambda: renameat2('a', 'e', 8))
+                """);
+        // Not compared: RENAME_WHITEOUT. tmpfs leaves a whiteout (a 0:0 character device) for
+        // overlayfs; MemoryFileSystem has no whiteouts and answers EINVAL, on purpose.
+        python("O_TMPFILE", """
+                def tmpfile():
+                    fd = os.open('.', os.O_TMPFILE | os.O_RDWR, 0o640)
+                    os.write(fd, b'tmp'); st = os.fstat(fd); before = sorted(os.listdir('.'))
+                    linkat_follow('/proc/self/fd/%d' % fd, 'named')
+                    return (before, st.st_nlink, oct(st.st_mode), st.st_size, os.stat('named').st_nlink, open('named').read())
+                r("O_TMPFILE then linkat", tmpfile)
+                def excl():
+                    fd = os.open('.', os.O_TMPFILE | os.O_RDWR | os.O_EXCL, 0o600)
+                    linkat_follow('/proc/self/fd/%d' % fd, 'never')
+                r("O_TMPFILE|O_EXCL cannot be linked", excl)
+                def twice():
+                    fd = os.open('.', os.O_TMPFILE | os.O_RDWR, 0o600)
+                    linkat_follow('/proc/self/fd/%d' % fd, 'once'); os.unlink('once')
+                    linkat_follow('/proc/self/fd/%d' % fd, 'twice')
+                r("linked, unlinked and linked again", twice)
+                r("O_TMPFILE on a file", lambda: os.open('named', os.O_TMPFILE | os.O_RDWR, 0o600))
+                r("O_TMPFILE read-only", lambda: os.open('.', os.O_TMPFILE | os.O_RDONLY, 0o600))
+                def unlinked():
+                    open('u', 'w').write('x'); fd = os.open('u', os.O_RDWR); os.unlink('u')
+                    linkat_follow('/proc/self/fd/%d' % fd, 'u2')
+                r("linkat of an unlinked file", unlinked)
+                print(sorted(os.listdir('.')))
+                """);
+        python("open flags and positions", """
+                def rdtrunc():
+                    open('t', 'w').write('12345'); os.close(os.open('t', os.O_RDONLY | os.O_TRUNC)); return os.stat('t').st_size
+                r("O_RDONLY|O_TRUNC truncates", rdtrunc)
+                def pwapp():
+                    open('p', 'w').write('12345'); fd = os.open('p', os.O_WRONLY | os.O_APPEND); os.pwrite(fd, b'X', 0)
+                    os.close(fd); return open('p').read()
+                r("pwrite on O_APPEND appends", pwapp)
+                r("write on O_RDONLY", lambda: os.write(os.open('p', os.O_RDONLY), b'x'))
+                r("O_DIRECTORY on a file", lambda: os.open('p', os.O_RDONLY | os.O_DIRECTORY))
+                r("O_NOFOLLOW on a symlink", lambda: (os.symlink('p', 'sl'), os.open('sl', os.O_RDONLY | os.O_NOFOLLOW)))
+                r("O_CREAT through a dangling symlink", lambda: (os.symlink('made', 'dl'),
+                        os.close(os.open('dl', os.O_WRONLY | os.O_CREAT, 0o600)), oct(os.stat('made').st_mode)))
+                r("O_CREAT|O_EXCL on a dangling symlink", lambda: (os.symlink('nope', 'dl2'),
+                        os.open('dl2', os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)))
+                r("mkdir on a dangling symlink", lambda: os.mkdir('dl2'))
+                r("set-id bits from open and mkdir", lambda: (os.close(os.open('su', os.O_CREAT | os.O_WRONLY, 0o7777)),
+                        os.mkdir('m7', 0o7777), oct(os.stat('su').st_mode), oct(os.stat('m7').st_mode)))
+                r("mknod of a regular file and a socket", lambda: (os.mknod('mk', 0o600 | stat.S_IFREG),
+                        os.mknod('so', 0o600 | stat.S_IFSOCK), oct(os.stat('mk').st_mode), oct(os.stat('so').st_mode)))
+                r("lseek past the end", lambda: (lambda fd: (os.lseek(fd, 1 << 40, 0), os.read(fd, 10)))(os.open('p', os.O_RDONLY)))
+                r("pread at a huge offset", lambda: os.pread(os.open('p', os.O_RDONLY), 10, (1 << 63) - 5))
+                r("pwrite at the largest offset", lambda: os.pwrite(os.open('p', os.O_WRONLY), b'x', (1 << 63) - 1))
+                r("truncate to the largest size", lambda: (os.truncate('p', (1 << 63) - 1), os.stat('p').st_size,
+                        os.pread(os.open("p", os.O_RDONLY), 4, (1 << 63) - 5)))
+                r("truncate to a negative size", lambda: os.truncate('p', -1))
+                r("truncate a fifo", lambda: (os.mkfifo('fi'), os.truncate('fi', 0)))
+                """);
+        python("mmap, copy_file_range, sendfile, fsync", """
+                def mm():
+                    with open('m', 'wb') as f: f.write(b'\\0' * 10000)
+                    fd = os.open('m', os.O_RDWR); m = mmap.mmap(fd, 10000); m[4095:4098] = b'abc'; m.flush(); m.close()
+                    os.close(fd); return open('m', 'rb').read()[4094:4099]
+                r("a shared mapping writes through", mm)
+                def mmread():
+                    fd = os.open('m', os.O_RDWR); m = mmap.mmap(fd, 10000); os.pwrite(fd, b'zz', 10); v = m[9:13]
+                    m.close(); os.close(fd); return v
+                r("a mapping sees pwrite", mmread)
+                def cfr():
+                    open('src', 'w').write('0123456789' * 1000)
+                    fi = os.open('src', os.O_RDONLY); fo = os.open('dst', os.O_WRONLY | os.O_CREAT, 0o644)
+                    n = os.copy_file_range(fi, fo, 5000, 10, 3); os.close(fi); os.close(fo)
+                    return (n, os.stat('dst').st_size, open('dst').read()[:5])
+                r("copy_file_range", cfr)
+                r("copy_file_range within one file, overlapping", lambda: os.copy_file_range(*[os.open('src', os.O_RDWR)] * 2, 100, 0, 50))
+                r("copy_file_range past the end", lambda: os.copy_file_range(os.open('src', os.O_RDONLY),
+                        os.open('dst', os.O_WRONLY), 10, 20000, 0))
+                r("sendfile", lambda: (lambda fi, fo: (os.sendfile(fo, fi, 0, 100), os.fstat(fo).st_size))(
+                        os.open('src', os.O_RDONLY), os.open('sf', os.O_WRONLY | os.O_CREAT, 0o644)))
+                r("fsync, fdatasync, fsync of a directory, syncfs", lambda: (os.fsync(os.open('src', os.O_RDONLY)),
+                        os.fdatasync(os.open('src', os.O_WRONLY)), os.fsync(os.open('.', os.O_RDONLY)),
+                        libc.syncfs(os.open('.', os.O_RDONLY))))
+                r("st_blksize", lambda: os.stat('src').st_blksize)
+                r("statvfs", lambda: (lambda s: (s.f_bsize, s.f_frsize, s.f_namemax, s.f_flag & 1))(os.statvfs('.')))
+                """);
+        python("what an open descriptor still does after its name is gone", """
+                def unlinked():
+                    fd = os.open('f', os.O_RDWR | os.O_CREAT, 0o644); os.write(fd, b'hello'); os.unlink('f')
+                    os.fchmod(fd, 0o600); os.fchown(fd, 1234, 1234); os.ftruncate(fd, 3)
+                    os.setxattr(fd, 'user.a', b'1'); os.utime(fd, ns=(5, 6)); st = os.fstat(fd)
+                    return (oct(st.st_mode), st.st_uid, st.st_gid, st.st_size, st.st_nlink, st.st_mtime_ns,
+                            st.st_atime_ns, os.listxattr(fd), os.pread(fd, 10, 0))
+                r("fchmod, fchown, ftruncate, fsetxattr, futimens, fstat", unlinked)
+                def removed_directory():
+                    os.mkdir('dd'); open('dd/x', 'w').close(); fd = os.open('dd', os.O_RDONLY | os.O_DIRECTORY)
+                    os.unlink('dd/x'); os.rmdir('dd')
+                    try:
+                        os.open('new', os.O_CREAT | os.O_WRONLY, 0o600, dir_fd=fd); created = 'created'
+                    except OSError as e:
+                        created = e.strerror
+                    return (os.fstat(fd).st_nlink, os.listdir(fd), created)
+                r("a removed directory", removed_directory)
+                def renamed_over():
+                    open('o1', 'w').write('one'); open('o2', 'w').write('two'); fd = os.open('o2', os.O_RDONLY)
+                    os.rename('o1', 'o2'); return (os.pread(fd, 10, 0), os.fstat(fd).st_nlink, open('o2').read())
+                r("a file renamed over", renamed_over)
+                """);
+        python("readdir while the directory changes", """
+                os.mkdir('rd')
+                for i in range(300): open('rd/%03d' % i, 'w').close()
+                seen = []
+                with os.scandir('rd') as it:
+                    for n, e in enumerate(it):
+                        seen.append(e.name)
+                        if n == 10:
+                            for i in range(0, 300, 2):
+                                try: os.unlink('rd/%03d' % i)
+                                except FileNotFoundError: pass
+                # POSIX: every entry that stays is listed exactly once.
+                print(len({s for s in seen if int(s) % 2 == 1}), len(seen) == len(set(seen)))
+                """);
+        d.sh("echo x > f && chmod 6775 f && setpriv --bounding-set=-fsetid --inh-caps=-fsetid bash -c 'echo y >> f' "
+                + "&& stat -c %a f");
+        d.sh("chmod 6775 f && setpriv --bounding-set=-fsetid bash -c 'truncate -s 1 f' && stat -c %a f");
+        d.sh("chmod 6765 f && setpriv --bounding-set=-fsetid bash -c 'echo z >> f' && stat -c %a f");
+        d.sh("chmod 6775 f && echo root keeps them >> f && stat -c %a f");
+        d.sh("flock f echo locked && flock -n f flock -n f echo again");
+        d.sh("cp --reflink=always f g");
+        d.sh("cp --reflink=auto f h && cat h");
+        d.sh("ln -s f l && ln -P l hl && stat -c '%n %F %h' l hl");
+        d.sh("dd if=/dev/zero of=fs bs=4k count=4 conv=fsync,fdatasync status=none && sync f && sync -f . && sync -d fs && stat -c %s fs");
         d.assertNoDifferences();
     }
 
