@@ -371,9 +371,18 @@ public final class MemoryFileSystem implements FileSystem {
                 if (changes.size() < 0) {
                     throw new FuseException(Errno.EINVAL);
                 }
+                boolean resized = changes.size() != file.size();
+                boolean hadPages = file.blocks() > 0;
                 file.truncate(changes.size(), capacity);
-                // truncate(2) and ftruncate(2) set m/ctime even when the size stays the same.
-                file.modified(now);
+                // As on tmpfs: a new size sets m/ctime, and so does a truncation through an open file
+                // (ftruncate, O_TRUNC: the kernel passes its handle). truncate(2) to the size the file
+                // has sets them only if the file holds pages (tmpfs then cuts what lies past the end,
+                // which stamps the file); on a file without pages it changes nothing at all.
+                if (resized || changes.fh() != NO_HANDLE || hadPages) {
+                    file.modified(now);
+                } else if (isSizeOnly(changes)) {
+                    return node.attr();
+                }
             }
             // chown(2) of anything but a directory drops the set-id bits too; an explicit mode
             // (which the kernel sends when it drops them itself) takes precedence.
@@ -404,6 +413,11 @@ public final class MemoryFileSystem implements FileSystem {
         } finally {
             node.lock.unlock();
         }
+    }
+
+    private static boolean isSizeOnly(SetAttr changes) {
+        return changes.mode() == null && changes.uid() == null && changes.gid() == null && !changes.changesTimes()
+                && !changes.killSetIdBits();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.javafuse.api.Attr;
 import io.javafuse.api.Errno;
 import io.javafuse.api.FileMode;
 import io.javafuse.api.FileSystem;
+import io.javafuse.api.SetAttr;
 import io.javafuse.api.StatFs;
 import org.junit.jupiter.api.Test;
 
@@ -117,6 +118,30 @@ class MemoryDataTest extends FileSystemFixture {
         assertThat(read(file[0], fh, 0, 10)).isEmpty();
         // The old handle sees the truncation too.
         assertThat(read(file[0], file[1], 0, 10)).isEmpty();
+    }
+
+    @Test
+    void truncateToTheSameSizeStampsTimesLikeTmpfs() throws Exception {
+        long[] empty = fileWith(ROOT, "empty", "");
+        age(empty[0]);
+        // truncate(2) (no handle) of a file without pages: tmpfs changes nothing.
+        setattr(empty[0], size(0));
+        assertThat(attr(empty[0]).mtime()).isEqualTo(LONG_AGO);
+        assertThat(attr(empty[0]).ctime()).isEqualTo(LONG_AGO);
+        // ftruncate(2) comes with the handle and sets m/ctime.
+        setattr(empty[0], new SetAttr(null, null, null, 0L, null, false, null, false, null, false, empty[1]));
+        assertThat(attr(empty[0]).mtime()).isAfter(LONG_AGO);
+        assertThat(attr(empty[0]).ctime()).isAfter(LONG_AGO);
+
+        // truncate(2) of a file that holds pages: tmpfs cuts past the end and stamps the file.
+        long[] file = fileWith(ROOT, "f", "abc");
+        age(file[0]);
+        setattr(file[0], size(3));
+        assertThat(attr(file[0]).mtime()).isAfter(LONG_AGO);
+        // A new size sets them in any case.
+        age(empty[0]);
+        setattr(empty[0], size(2));
+        assertThat(attr(empty[0]).mtime()).isAfter(LONG_AGO);
     }
 
     @Test

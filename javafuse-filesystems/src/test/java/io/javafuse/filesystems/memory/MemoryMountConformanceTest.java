@@ -669,6 +669,25 @@ class MemoryMountConformanceTest {
             }
             return mtime(r.resolve("f")).compareTo(OLD) > 0;
         });
+        python("truncate(2) and ftruncate(2) to the size a file has", """
+                def times(path):
+                    st = os.stat(path); return (st.st_mtime_ns, st.st_ctime_ns)
+                def unchanged(contents, f):
+                    open('t', 'w').write(contents); os.utime('t', ns=(0, 0)); before = times('t'); f(); return times('t') == before
+                for contents in ('', 'abc'):
+                    size = len(contents)
+                    r("%d bytes, truncate(2) to that size: m/ctime unchanged" % size, lambda: unchanged(contents, lambda: os.truncate('t', size)))
+                    r("%d bytes, ftruncate(2) to that size: unchanged" % size, lambda: unchanged(contents,
+                            lambda: os.ftruncate(os.open('t', os.O_WRONLY), size)))
+                    r("%d bytes, O_TRUNC: unchanged" % size, lambda: unchanged(contents, lambda: os.close(os.open('t', os.O_WRONLY | os.O_TRUNC))))
+                    r("%d bytes, truncate(2) to another size: unchanged" % size, lambda: unchanged(contents, lambda: os.truncate('t', 2)))
+                def reserved_then_truncated():
+                    open('t', 'w').close()
+                    check(libc.fallocate(os.open('t', os.O_WRONLY), 1, ctypes.c_long(0), ctypes.c_long(8192)))
+                    os.utime('t', ns=(0, 0)); before = times('t'); os.truncate('t', 0)
+                    return (times('t') == before, os.stat('t').st_blocks)
+                r("empty, 8 KiB reserved past the end, truncate(2) to 0: unchanged", reserved_then_truncated)
+                """);
         d.step("opening with TRUNCATE_EXISTING sets mtime", r -> {
             Files.setLastModifiedTime(r.resolve("f"), OLD);
             tick();
