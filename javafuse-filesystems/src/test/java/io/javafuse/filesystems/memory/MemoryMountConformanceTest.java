@@ -239,6 +239,10 @@ class MemoryMountConformanceTest {
         d.sh("printf abcdefgh > src && dd if=src of=dd2 bs=2 skip=1 count=2 status=none && cat dd2");
         d.sh("dd if=src of=dd3 bs=1 seek=5 status=none && od -An -c dd3");
         d.sh("dd if=/dev/urandom of=rnd bs=64k count=3 status=none && dd if=rnd bs=1000 skip=7 count=9 status=none | wc -c");
+        d.sh("dd if=rnd of=direct bs=64k oflag=direct status=none && cmp rnd direct && dd if=direct bs=4k iflag=direct "
+                + "status=none | cmp - rnd && dd if=rnd of=direct2 bs=1000 count=3 oflag=direct status=none && stat -c %s direct2");
+        d.sh("for p in 1 2 3 4; do (for i in $(seq 1 300); do echo \"writer $p line $i\" >> log; done) & done; wait; "
+                + "wc -l < log; sort -u log | wc -l; grep -c '^writer [1-4] line [0-9]*$' log");
         d.assertNoDifferences();
     }
 
