@@ -47,7 +47,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
  * directory, and requires the same outcome from both: values, errors (errno), contents, mode,
  * size, link counts, owners and the timestamps POSIX fixes.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MemoryMountConformanceTest {
     private static final FileTime OLD = FileTime.from(Instant.parse("2001-02-03T04:05:06.123456789Z"));
     /**
