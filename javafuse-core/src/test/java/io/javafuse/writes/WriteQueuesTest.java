@@ -307,7 +307,7 @@ class WriteQueuesTest {
     void batchingHandsContiguousQueuedWritesOverTogether() throws Exception {
         WriteQueues<Call> queues = queues(WriteQueueConfig.defaults().withBatching(true));
         for (long u = 2; u <= 10; u += 2) {
-            sequencer.admitted(u);
+            read(queues, u);
         }
         recorder.gate = new CountDownLatch(1);
         Thread first = Thread.ofVirtual().start(() -> {
