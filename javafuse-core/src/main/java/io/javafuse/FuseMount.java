@@ -89,7 +89,7 @@ final class FuseMount implements Mount {
 
     @Override
     public void setDispatcherConfig(DispatcherConfig config) {
-        session.dispatcher().reconfigure(config);
+        session.reconfigure(java.util.Objects.requireNonNull(config, "config"));
     }
 
     @Override

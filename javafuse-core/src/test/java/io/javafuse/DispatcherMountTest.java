@@ -555,6 +555,61 @@ class DispatcherMountTest {
         assertThat(stats.perOperation().get(Operation.READ).errors()).isZero();
     }
 
+    /**
+     * A mount started small (one worker, a queue of 4) and then given 8 workers and a queue of 64
+     * runs 8 handlers at once and queues the rest: the new limits apply to the live mount, not
+     * only to the dispatcher's bookkeeping.
+     */
+    @Test
+    @Timeout(60)
+    void raisingWorkersAndQueueOnALiveMountTakesEffect() throws Exception {
+        int callers = 16;
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        BlobFs fs = new BlobFs() {
+            @Override
+            public int read(Request request, long nodeId, long fh, long offset, MemorySegment destination)
+                    throws IOException {
+                mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+                try {
+                    slow(400, 400);
+                    return super.read(request, nodeId, fh, offset, destination);
+                } finally {
+                    running.decrementAndGet();
+                }
+            }
+        }.file("data", pattern(64 * 1024));
+        Mount mount = mounts.mount(fs, MountOptions.defaults().withReaders(2)
+                .withDispatcher(DispatcherConfig.defaults().withWorkerThreads(1).withMaxQueueSize(4)));
+        mount.setDispatcherConfig(DispatcherConfig.defaults().withWorkerThreads(8).withMaxQueueSize(64));
+        Path data = mount.mountpoint().resolve("data");
+
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch opened = new CountDownLatch(callers);
+        CountDownLatch go = new CountDownLatch(1);
+        for (int c = 0; c < callers; c++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
+                    opened.countDown();
+                    go.await();
+                    assertThat(channel.read(ByteBuffer.allocate(4096), 0)).isEqualTo(4096);
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        assertThat(opened.await(20, TimeUnit.SECONDS)).isTrue();
+        go.countDown();
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertThat(failures).isEmpty();
+        assertThat(mostAtOnce.get()).as("handlers running at once with 8 workers").isEqualTo(8);
+        assertThat(mount.dispatcherStats().maxQueueSize()).as("requests queued at once").isGreaterThan(4);
+        awaitIdle(mount);
+    }
+
     // ---- handler replacement
 
     @Test
