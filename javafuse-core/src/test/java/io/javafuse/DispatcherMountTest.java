@@ -449,6 +449,63 @@ class DispatcherMountTest {
                 .isGreaterThanOrEqualTo(after.perOperation().get(Operation.READ).p50Ms()).isPositive();
     }
 
+    /**
+     * Latency runs from the moment a request was read, as documented: the time a reader holds a
+     * request while the full queue makes it wait counts too. One worker, a queue of one, two
+     * readers and four reads of 100 ms each: the last one read waits 300 ms before it runs.
+     */
+    @Test
+    @Timeout(60)
+    void latencyIncludesTheTimeARequestWaitedForRoomInTheQueue() throws Exception {
+        int callers = 4;
+        BlobFs fs = new BlobFs() {
+            @Override
+            public int read(Request request, long nodeId, long fh, long offset, MemorySegment destination)
+                    throws IOException {
+                slow(100, 100);
+                return super.read(request, nodeId, fh, offset, destination);
+            }
+        }.file("data", pattern(4096));
+        Mount mount = mounts.mount(fs, MountOptions.defaults().withReaders(2)
+                .withDispatcher(DispatcherConfig.defaults().withWorkerThreads(1).withMaxQueueSize(1)));
+        Path data = mount.mountpoint().resolve("data");
+        List<FileChannel> channels = new ArrayList<>();
+        try {
+            for (int c = 0; c < callers; c++) {
+                channels.add(FileChannel.open(data, StandardOpenOption.READ));
+            }
+            CountDownLatch go = new CountDownLatch(1);
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            List<Thread> threads = new ArrayList<>();
+            long start = System.nanoTime();
+            for (FileChannel channel : channels) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        go.await();
+                        assertThat(channel.read(ByteBuffer.allocate(4096), 0)).isEqualTo(4096);
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            go.countDown();
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(20));
+            }
+            long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(failures).isEmpty();
+            DispatcherStats.OperationStats read = mount.dispatcherStats().perOperation().get(Operation.READ);
+            assertThat(read.count()).isEqualTo(callers);
+            assertThat(wallMs).as("four reads one after the other").isGreaterThanOrEqualTo(400);
+            assertThat(read.p999Ms()).as("the slowest read, from the moment it was read from /dev/fuse")
+                    .isGreaterThanOrEqualTo(300);
+        } finally {
+            for (FileChannel channel : channels) {
+                channel.close();
+            }
+        }
+    }
+
     /** The totals move exactly as much as the per-operation counts that make them up. */
     private static void assertConsistent(DispatcherStats before, DispatcherStats after) {
         long completed = 0;
