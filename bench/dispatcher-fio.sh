@@ -3,7 +3,8 @@
 # with virtual vs 4 platform workers and 1, 2, 4 reader threads, each through the page cache
 # (--direct=0) and around it (--direct=1: otherwise the FUSE page cache hides the daemon once
 # the file is cached), and the same against /dev/shm as the native reference. Prints a
-# Markdown table and keeps fio's JSON under bench/results/tmp/.
+# Markdown table (also written to bench/results/dispatcher-fio-<date>.md) and keeps fio's JSON
+# under bench/results/tmp/.
 #
 #   bench/dispatcher-fio.sh              # about 3 minutes; needs root, /dev/fuse, fio, python3
 #   RUNTIME=30 bench/dispatcher-fio.sh   # longer runs
@@ -119,14 +120,20 @@ for workers in virtual 4; do
   done
 done
 
+report() {
+  echo "fio randread, bs 4k, ${size_mib} MiB file, 4 jobs, psync, ${runtime} s each, caches dropped before each run"
+  echo "($(nproc) cores, $(uname -r), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)," \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end: other work on the machine skews these figures)"
+  echo
+  echo "| target | workers | readers | direct | IOPS | MiB/s | mount/native |"
+  echo "| --- | --- | --- | --- | ---: | ---: | ---: |"
+  printf '%s\n' "${rows[@]}"
+  echo
+  for direct in 0 1; do
+    echo "fastest javafuse configuration with --direct=$direct: ${best[$direct]}"
+  done
+}
+out="$here/results/dispatcher-fio-$(date +%F).md"
 echo
-echo "fio randread, bs 4k, ${size_mib} MiB file, 4 jobs, psync, ${runtime} s each, caches dropped before each run"
-echo "($(nproc) cores, $(uname -r), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))"
-echo
-echo "| target | workers | readers | direct | IOPS | MiB/s | mount/native |"
-echo "| --- | --- | --- | --- | ---: | ---: | ---: |"
-printf '%s\n' "${rows[@]}"
-echo
-for direct in 0 1; do
-  echo "fastest javafuse configuration with --direct=$direct: ${best[$direct]}"
-done
+report | tee "$out"
+echo "dispatcher-fio.sh: table in $out" >&2
