@@ -278,13 +278,12 @@ class DispatcherMountTest {
 
         assertThat(failures).as("failed calls").isEmpty();
         assertThat(succeeded).hasValue(callers * rounds);
-        DispatcherStats stats = mount.dispatcherStats();
+        DispatcherStats stats = awaitIdle(mount);
         assertThat(mostQueued).as("queue depth sampled during the run").isLessThanOrEqualTo(16);
         assertThat(stats.maxQueueSize()).as("the queue filled up to its limit and never beyond").isEqualTo(16);
         assertThat(stats.perOperation().get(Operation.READ).count()).isGreaterThanOrEqualTo(callers * rounds);
         assertThat(stats.perOperation().get(Operation.READ).errors()).isZero();
         assertThat(heapAfter - heapBefore).as("heap growth in bytes").isLessThan(64L << 20);
-        awaitIdle(mount);
     }
 
     // ---- interrupts
@@ -494,7 +493,8 @@ class DispatcherMountTest {
             }
             long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertThat(failures).isEmpty();
-            DispatcherStats.OperationStats read = mount.dispatcherStats().perOperation().get(Operation.READ);
+            // A reply goes out before its completion is counted: wait until the last one is.
+            DispatcherStats.OperationStats read = awaitIdle(mount).perOperation().get(Operation.READ);
             assertThat(read.count()).isEqualTo(callers);
             assertThat(wallMs).as("four reads one after the other").isGreaterThanOrEqualTo(400);
             assertThat(read.p999Ms()).as("the slowest read, from the moment it was read from /dev/fuse")
@@ -758,7 +758,7 @@ class DispatcherMountTest {
 
         assertThat(Files.readString(mount.mountpoint().resolve("a"))).isEqualTo("content");
         assertThat(mount.isAlive()).isTrue();
-        assertThat(mount.dispatcherStats().perOperation().get(Operation.GETXATTR).errors()).isEqualTo(1);
+        assertThat(awaitIdle(mount).perOperation().get(Operation.GETXATTR).errors()).isEqualTo(1);
     }
 
     @Test
