@@ -76,8 +76,7 @@ public final class Session {
         this.onTerminated = onTerminated;
         int bufferSize = Math.max(Structs.MIN_READ_BUFFER, options.maxWrite() + 4096);
         DispatcherConfig config = options.dispatcher();
-        // Every reader holds a buffer while it waits; then each queued or running request holds one.
-        this.pool = new BufferPool(bufferSize, options.readers() + config.maxQueueSize() + config.concurrency());
+        this.pool = new BufferPool(bufferSize, poolCapacity(config));
         this.operations = new Operations(fs, new ReplyEncoder(options), this::finished, this::destroyOnce);
         this.writeQueues = new WriteQueues<>(options.writeQueues(), sequencer, operations.queuedWrites());
         operations.useWriteQueues(writeQueues);
@@ -100,6 +99,26 @@ public final class Session {
 
     public WriteQueues<FuseRequest> writeQueues() {
         return writeQueues;
+    }
+
+    /** Every reader holds a buffer while it waits; then each queued or running request holds one. */
+    private int poolCapacity(DispatcherConfig config) {
+        return options.readers() + config.maxQueueSize() + config.concurrency();
+    }
+
+    /**
+     * Changes queue size, workers and ordering on the live session. The buffer pool follows, so
+     * that a longer queue or more workers are not held back by the buffers of the first config.
+     */
+    public synchronized void reconfigure(DispatcherConfig config) {
+        int capacity = poolCapacity(config);
+        if (capacity > pool.capacity()) {
+            pool.resize(capacity);
+            dispatcher.reconfigure(config);
+        } else {
+            dispatcher.reconfigure(config);
+            pool.resize(capacity);
+        }
     }
 
     /** Routes one operation to {@code handler}; null routes it back to the mounted filesystem. */
