@@ -314,6 +314,11 @@ class WireFormatTest {
         channel.send(new RequestBuilder(BATCH_FORGET, 42, 0).u32(2).u32(0).u64(8).u64(1).u64(9).u64(2).build());
         assertThat(call(new RequestBuilder(LOOKUP, 44, 1).name("file").build()).getLong(8))
                 .as("the first reply is the lookup's").isEqualTo(44);
+        // Workers run the forgets in parallel with the lookup: wait for them to be seen.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!calls.containsAll(List.of("forget 7 3", "forget 8 1", "forget 9 2")) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         assertThat(calls).contains("forget 7 3", "forget 8 1", "forget 9 2");
     }
 
