@@ -5,4 +5,6 @@
 module io.javafuse {
     exports io.javafuse;
     exports io.javafuse.api;
+    // The system calls, for the bundled filesystems that mirror real files (passthrough).
+    exports io.javafuse.sys to io.javafuse.filesystems;
 }
