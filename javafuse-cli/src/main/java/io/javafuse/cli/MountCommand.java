@@ -5,12 +5,14 @@ import io.javafuse.api.ConnectionInfo;
 import io.javafuse.api.DispatcherConfig;
 import io.javafuse.api.Mount;
 import io.javafuse.api.MountOptions;
+import io.javafuse.api.ShutdownCallback;
+import io.javafuse.api.ShutdownStats;
 import io.javafuse.filesystems.memory.MemoryFileSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import sun.misc.Signal;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +20,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "mount", description = {"Mount the in-memory filesystem in the foreground.",
-        "Prints one line once mounted; SIGINT or SIGTERM unmounts and exits 0."})
+        "Prints one line once mounted. SIGINT or SIGTERM shuts it down gracefully (within 15 s) and exits 0;",
+        "a second SIGINT forces it (exit 1)."})
 final class MountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
     Path mountpoint;
@@ -50,43 +53,52 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--stats-json", paramLabel = "FILE", description = "At exit, write the final statistics as JSON.")
     Path statsJson;
 
+    @Option(names = "--force", description = "Clear a stale mount left on MOUNTPOINT by a killed process, then mount.")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
         // The kernel checks permissions from the modes the filesystem reports, as on a native filesystem.
         MountOptions options = MountOptions.defaults().withDefaultPermissions(true)
-                .parse(String.join(",", mountOptions));
+                .parse(String.join(",", mountOptions)).withClearStaleMount(force);
         if (readers != null) {
             options = options.withReaders(readers);
         }
         options = options.withDispatcher(dispatcherConfig(options.dispatcher()));
-        Mount mounted = null;
-        try (Mount mount = Fuse.mount(new MemoryFileSystem(), mountpoint, options)) {
-            mounted = mount;
-            StatsReport stats = new StatsReport(mount);
-            if (statsInterval != null) {
-                startStatsLine(stats);
+        // SIGINT and SIGTERM are the library's: a graceful shutdown, then exit 0 (1 if it had to be forced).
+        Mount mount = Fuse.mount(new MemoryFileSystem(), mountpoint, options);
+        StatsReport stats = new StatsReport(mount);
+        mount.registerShutdownCallback(new ShutdownCallback() {
+            @Override
+            public void onShutdownBegin(String reason) {
+                System.err.println("javafuse: shutting down " + mount.mountpoint() + " (" + reason + ")");
             }
-            ConnectionInfo c = mount.connection();
-            Thread main = Thread.currentThread();
-            Signal.handle(new Signal("INT"), signal -> main.interrupt());
-            Signal.handle(new Signal("TERM"), signal -> main.interrupt());
-            System.out.println("javafuse: mounted " + mount.mountpoint() + " (FUSE 7." + c.protocolMinor()
-                    + ", max_write " + c.maxWrite() + ")");
-            System.out.flush();
-            try {
-                while (!mount.awaitTermination(Duration.ofDays(1))) {
-                    // keep serving until a signal or an unmount from outside
+
+            @Override
+            public void onShutdownComplete(ShutdownStats result) {
+                System.err.println("javafuse: " + (result.gracefulCompletion() ? "unmounted cleanly"
+                        : "unmounted by force: " + result.failureReason()) + " in " + result.totalDurationMs() + " ms");
+                if (statsJson != null) {
+                    try {
+                        Files.writeString(statsJson, Json.write(stats.json(result)));
+                    } catch (IOException e) {
+                        System.err.println("javafuse: cannot write " + statsJson + ": " + e.getMessage());
+                    }
                 }
-                System.err.println("javafuse: " + mount.mountpoint() + " was unmounted");
-            } catch (InterruptedException signalled) {
-                // SIGINT or SIGTERM: unmount below
             }
-        } finally {
-            if (mounted != null && statsJson != null) {
-                Files.writeString(statsJson, Json.write(new StatsReport(mounted).json()));
-            }
+        });
+        if (statsInterval != null) {
+            startStatsLine(stats);
         }
-        return 0;
+        ConnectionInfo c = mount.connection();
+        System.out.println("javafuse: mounted " + mount.mountpoint() + " (FUSE 7." + c.protocolMinor()
+                + ", max_write " + c.maxWrite() + ")");
+        System.out.flush();
+        while (!mount.awaitTermination(Duration.ofDays(1))) {
+            // serve until a signal, an unmount from outside, or `javafuse unmount`
+        }
+        ShutdownStats result = mount.shutdownStats();
+        return result == null || result.gracefulCompletion() ? 0 : 1;
     }
 
     private DispatcherConfig dispatcherConfig(DispatcherConfig config) {

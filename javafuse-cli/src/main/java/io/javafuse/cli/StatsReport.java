@@ -2,6 +2,8 @@ package io.javafuse.cli;
 
 import io.javafuse.api.DispatcherStats;
 import io.javafuse.api.Mount;
+import io.javafuse.api.ShutdownStats;
+import io.javafuse.api.WriteQueueStats;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,10 +37,59 @@ final class StatsReport {
     }
 
     /** The final statistics, keyed as the API names them. */
-    Map<String, Object> json() {
+    Map<String, Object> json(ShutdownStats shutdown) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("dispatcher", dispatcher(mount.dispatcherStats()));
+        root.put("writeQueues", writeQueues(mount.writeQueueStats()));
+        if (shutdown != null) {
+            root.put("shutdown", shutdown(shutdown));
+        }
         return root;
+    }
+
+    static Map<String, Object> writeQueues(WriteQueueStats s) {
+        Map<String, Object> w = new LinkedHashMap<>();
+        Map<String, Object> aggregate = counts(s.aggregate());
+        aggregate.put("activeHandles", s.activeHandles());
+        aggregate.put("batchedWrites", s.batchedWrites());
+        aggregate.put("lostWrites", s.lostWrites());
+        w.put("aggregate", aggregate);
+        Map<String, Object> handles = new LinkedHashMap<>();
+        s.handles().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> handles.put(Long.toString(e.getKey()), counts(e.getValue())));
+        w.put("handles", handles);
+        return w;
+    }
+
+    private static Map<String, Object> counts(WriteQueueStats.Counts c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("totalOperations", c.totalOperations());
+        m.put("completedOperations", c.completedOperations());
+        m.put("failedOperations", c.failedOperations());
+        m.put("bytesWritten", c.bytesWritten());
+        m.put("queueSize", c.queueSize());
+        m.put("maxQueueSize", c.maxQueueSize());
+        m.put("avgLatencyMs", c.avgLatencyMs());
+        m.put("throughput", c.throughput());
+        return m;
+    }
+
+    static Map<String, Object> shutdown(ShutdownStats s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("finalState", s.finalState());
+        m.put("reason", s.reason());
+        m.put("gracefulCompletion", s.gracefulCompletion());
+        m.put("failureReason", s.failureReason());
+        Map<String, Object> phases = new LinkedHashMap<>();
+        s.phaseDurations().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> phases.put(e.getKey().name(), e.getValue()));
+        m.put("phaseDurations", phases);
+        m.put("totalDurationMs", s.totalDurationMs());
+        m.put("requestsDrained", s.requestsDrained());
+        m.put("requestsRefused", s.requestsRefused());
+        m.put("writesFlushed", s.writesFlushed());
+        m.put("writesLost", s.writesLost());
+        return m;
     }
 
     static Map<String, Object> dispatcher(DispatcherStats s) {

@@ -182,7 +182,7 @@ class CliTest {
         assertThat(isMounted(mountpoint)).isFalse();
 
         assertThat(server.exitCode(EXITS_WITHIN)).as(server.stderr()).isZero();
-        assertThat(server.stdout() + server.stderr()).contains(mountpoint.toString()).contains("was unmounted");
+        assertThat(server.stdout() + server.stderr()).contains(mountpoint.toString()).contains("unmounted from outside");
     }
 
     @Test

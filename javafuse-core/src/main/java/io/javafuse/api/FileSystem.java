@@ -109,6 +109,25 @@ public interface FileSystem {
         return notImplemented();
     }
 
+    /**
+     * Writes several contiguous pieces at once: with batching on, writes queued one after another
+     * on a handle arrive here together, still as views of the kernel's requests. The default
+     * writes them one by one; a filesystem with a vectored write (pwritev) can do better.
+     * Returns the bytes written; fewer than the total means the rest failed.
+     */
+    default long writeGathered(Request request, long nodeId, long fh, long offset, List<MemorySegment> pieces,
+                               int writeFlags) throws IOException {
+        long written = 0;
+        for (MemorySegment piece : pieces) {
+            int n = write(request, nodeId, fh, offset + written, piece, writeFlags);
+            written += n;
+            if (n < piece.byteSize()) {
+                break;
+            }
+        }
+        return written;
+    }
+
     /** Called on every close(2) of a descriptor for this open file. */
     default void flush(Request request, long nodeId, long fh, long lockOwner) throws IOException {
         notImplemented();

@@ -17,7 +17,7 @@ public interface Mount extends AutoCloseable {
     /** Whether the session is still serving requests. */
     boolean isAlive();
 
-    /** Waits until the session has ended, for example after an unmount from outside. */
+    /** Waits until the mount is CLOSED, for example after an unmount from outside or a signal. */
     boolean awaitTermination(Duration timeout) throws InterruptedException;
 
     /**
@@ -46,7 +46,50 @@ public interface Mount extends AutoCloseable {
 
     DispatcherStats dispatcherStats();
 
-    /** Unmounts (if still mounted), stops the readers and calls the filesystem's destroy once. */
+    /** Changes write queue limits, write-behind and batching; the limits apply from the next write on. */
+    void configureWriteQueues(WriteQueueConfig config);
+
+    WriteQueueConfig writeQueueConfig();
+
+    WriteQueueStats writeQueueStats();
+
+    /**
+     * Waits until every write admitted so far on handle {@code fh} is applied.
+     *
+     * @throws java.util.concurrent.TimeoutException naming the handle and how many writes are left
+     */
+    void flushWriteQueue(long fh, Duration timeout) throws InterruptedException, java.util.concurrent.TimeoutException;
+
+    /** Waits until every write admitted so far, on every handle, is applied. */
+    void flushAllWriteQueues(Duration timeout) throws InterruptedException, java.util.concurrent.TimeoutException;
+
+    ShutdownState shutdownState();
+
+    /**
+     * Starts a graceful shutdown (DRAINING, UNMOUNTING, CLOSED) within {@code timeout}, unless one
+     * is under way already (then the first reason wins and the same future is returned). Past a
+     * phase's timeout the shutdown goes on forced, and its statistics say so.
+     */
+    java.util.concurrent.CompletableFuture<ShutdownStats> initiateGracefulShutdown(String reason, Duration timeout);
+
+    /**
+     * Aborts the connection now (callers get ENOTCONN at once), then detaches the mount. Queued
+     * write-behind writes are counted lost in the statistics.
+     */
+    java.util.concurrent.CompletableFuture<ShutdownStats> forceImmediateShutdown(String reason);
+
+    /** Phase timeouts; defaults 5 s for DRAINING and 8 s for UNMOUNTING. */
+    void configureShutdownTimeouts(Duration draining, Duration unmounting);
+
+    void registerShutdownCallback(ShutdownCallback callback);
+
+    /** The shutdown's statistics once CLOSED, else null. */
+    ShutdownStats shutdownStats();
+
+    /**
+     * A graceful shutdown, waited for: admitted requests and queued writes finish, the mount is
+     * removed, the readers stop and the filesystem's destroy runs once.
+     */
     @Override
     void close() throws IOException;
 }

@@ -19,12 +19,19 @@ import java.util.Locale;
  * @param useFusermount      mount through fusermount3 even as root (non-root users always do)
  * @param autoUnmount        with fusermount3: unmount when this process dies, however it dies
  * @param dispatcher         how requests reach the handlers: queue, workers, priorities
+ * @param writeQueues        per-handle write ordering, barriers, write-behind, flow control
+ * @param handleSignals      SIGINT and SIGTERM shut the mount down gracefully (a second SIGINT forces
+ *                           it) and then end the process, 0 if graceful; off for programs that
+ *                           handle signals themselves and call {@link Mount#initiateGracefulShutdown}
+ * @param clearStaleMount    a dead FUSE mount left on the mountpoint by a killed process is
+ *                           detached (and logged) instead of failing the mount
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
                            int readers, boolean writebackCache, boolean posixLocks, boolean flockLocks,
                            Duration entryTimeout, Duration attrTimeout, int maxBackground,
-                           boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher) {
+                           boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher,
+                           WriteQueueConfig writeQueues, boolean handleSignals, boolean clearStaleMount) {
 
     public static final int MAX_WRITE_DEFAULT = 1 << 20;
     private static final List<String> KNOWN_FLAGS = List.of("nosuid", "suid", "nodev", "dev", "noexec", "exec",
@@ -53,7 +60,8 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
     public static MountOptions defaults() {
         return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
                 MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
-                false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false, DispatcherConfig.defaults());
+                false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false,
+                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false);
     }
 
     /**
@@ -79,6 +87,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                 case "posix_locks" -> o.withPosixLocks(true);
                 case "flock_locks" -> o.withFlockLocks(true);
                 case "auto_unmount" -> o.withAutoUnmount(true);
+                case "clear_stale" -> o.withClearStaleMount(true);
                 case "fsname" -> o.withFsname(required(key, value));
                 case "subtype" -> o.withSubtype(required(key, value));
                 case "max_write" -> o.withMaxWrite(number(key, value));
@@ -122,23 +131,33 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
     }
 
     public MountOptions withFsname(String value) {
-        return new MountOptions(value, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(value, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withSubtype(String value) {
-        return new MountOptions(fsname, value, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, value, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withAllowOther(boolean value) {
-        return new MountOptions(fsname, subtype, value, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, value, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withDefaultPermissions(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, value, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, value, readOnly, mountFlags, maxWrite, maxRead, blksize,
+                readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withReadOnly(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, value, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, value, mountFlags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withMountFlag(String flag) {
@@ -147,58 +166,104 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         }
         List<String> flags = new ArrayList<>(mountFlags);
         flags.add(flag);
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withMaxWrite(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, value, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, value, maxRead,
+                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withMaxRead(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, value, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                value, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withBlksize(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, value, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, value, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withReaders(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, value, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, value, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withWritebackCache(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, value, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, value, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withPosixLocks(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, value, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, value, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withFlockLocks(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, value, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, value, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withEntryTimeout(Duration value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, value, attrTimeout, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, value, attrTimeout, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withAttrTimeout(Duration value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, value, maxBackground, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, value, maxBackground,
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withMaxBackground(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, value, useFusermount, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, value,
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withUseFusermount(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, value, autoUnmount, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, value, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withAutoUnmount(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, value, dispatcher);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, value, dispatcher, writeQueues, handleSignals, clearStaleMount);
     }
 
     public MountOptions withDispatcher(DispatcherConfig value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount, value);
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, value, writeQueues, handleSignals, clearStaleMount);
+    }
+
+    public MountOptions withWriteQueues(WriteQueueConfig value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, value, handleSignals, clearStaleMount);
+    }
+
+    public MountOptions withHandleSignals(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, value, clearStaleMount);
+    }
+
+    public MountOptions withClearStaleMount(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, value);
     }
 }

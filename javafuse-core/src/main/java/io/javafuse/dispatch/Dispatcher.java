@@ -49,6 +49,16 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
 
         /** Tells a running handler that its caller gave up (a flag, and a Java interrupt of its thread). */
         void interrupt();
+
+        /** Whether this request is cleanup that must run even while shutting down (beyond {@link #CLEANUP}). */
+        default boolean isCleanup() {
+            return false;
+        }
+
+        /** A priority for this request in particular (a write on an O_SYNC file), or null for its operation's. */
+        default Priority priority() {
+            return null;
+        }
     }
 
     /** Runs requests; the session's side of the dispatcher. */
@@ -89,6 +99,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
     private final int[] overtaken = new int[3];
     private final ConcurrentHashMap<Long, Ticket<R>> tracked = new ConcurrentHashMap<>();
     private final DispatcherStatistics statistics = new DispatcherStatistics();
+    private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
     private final List<Thread> workers = new ArrayList<>();
 
     private volatile DispatcherConfig config;
@@ -127,14 +138,15 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
      */
     public void submit(R request) throws InterruptedException {
         Operation operation = request.operation();
-        Priority priority = operation != null ? config.priorityOf(operation) : Priority.NORMAL;
+        Priority priority = request.priority() != null ? request.priority()
+                : operation != null ? config.priorityOf(operation) : Priority.NORMAL;
         boolean refuse = false;
         lock.lockInterruptibly();
         try {
             while (queued >= config.maxQueueSize() && !shuttingDown) {
                 notFull.await();
             }
-            if (stopped || (shuttingDown && !CLEANUP.contains(operation))) {
+            if (stopped || (shuttingDown && !CLEANUP.contains(operation) && !request.isCleanup())) {
                 refuse = true;
             } else {
                 Ticket<R> ticket = new Ticket<>(request, priority, sequence++);
@@ -148,8 +160,25 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
             lock.unlock();
         }
         if (refuse) {
+            refused.increment();
             worker.refuse(request, refusal);
         }
+    }
+
+    /** Stops admitting new work (cleanup still runs) without waiting: the first phase of a shutdown. */
+    public void beginDraining() {
+        lock.lock();
+        try {
+            shuttingDown = true;
+            notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Requests refused because they came during a shutdown. */
+    public long refused() {
+        return refused.sum();
     }
 
     /**
@@ -356,6 +385,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         }
         // Never leave a caller waiting: what was still queued is answered now.
         for (Ticket<R> ticket : abandoned) {
+            refused.increment();
             worker.refuse(ticket.request, refusal);
         }
         long finished = statistics.snapshot(queued).totalCompleted() - completedBefore;

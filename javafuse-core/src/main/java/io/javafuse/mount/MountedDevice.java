@@ -100,6 +100,23 @@ public final class MountedDevice {
         }
     }
 
+    /** Detaches the mount at once, busy or not (after an abort, so that nothing waits on it). */
+    public void detach() {
+        if (entry().isEmpty()) {
+            return;
+        }
+        try {
+            if (viaFusermount) {
+                Fusermount.unmount(mountpoint, true);
+            } else {
+                Syscalls.umount2(mountpoint.toString(), Syscalls.MNT_DETACH);
+            }
+        } catch (FuseException e) {
+            System.getLogger(MountedDevice.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot detach " + mountpoint, e);
+        }
+    }
+
     /** Releases what mounting left behind: the auto_unmount helper's socket and process. */
     public void release() {
         if (autoUnmountSocket >= 0) {

@@ -23,7 +23,16 @@ public final class Mounter {
     private Mounter() {}
 
     public static MountedDevice mount(Path mountpoint, MountOptions options) throws FuseException {
-        Path target = checkMountpoint(mountpoint);
+        Path target;
+        try {
+            target = checkMountpoint(mountpoint);
+        } catch (FuseException e) {
+            if (e.errno() != Errno.ENOTCONN || !options.clearStaleMount()) {
+                throw e;
+            }
+            clearStale(mountpoint.toAbsolutePath().normalize());
+            target = checkMountpoint(mountpoint);
+        }
         boolean root = Syscalls.getuid() == 0;
         if (root && !options.useFusermount() && !options.autoUnmount()) {
             return mountDirectly(target, options);
@@ -87,10 +96,23 @@ public final class Mounter {
         return real;
     }
 
+    /** Detaches a dead mount whose process is gone, so that a new one can take its place. */
+    private static void clearStale(Path mountpoint) throws FuseException {
+        System.getLogger(Mounter.class.getName()).log(System.Logger.Level.WARNING, "clearing a stale FUSE mount at "
+                + mountpoint + ": the process that served it is gone (killed?), so it answered every call with "
+                + "'Transport endpoint is not connected'");
+        if (Syscalls.getuid() == 0) {
+            Syscalls.umount2(mountpoint.toString(), Syscalls.MNT_DETACH);
+        } else if (Fusermount.unmount(mountpoint, true) != 0) {
+            throw new FuseException(Errno.EBUSY, "could not clear the stale mount at " + mountpoint);
+        }
+    }
+
     /** The message for a mount whose filesystem process died ("Transport endpoint is not connected"). */
     public static String staleMessage(Path mountpoint) {
         return "mountpoint " + mountpoint + " is a stale FUSE mount (Transport endpoint is not connected): "
-                + "the process that served it is gone. Clear it with: " + unmountCommand(mountpoint);
+                + "the process that served it is gone. Clear it with: " + unmountCommand(mountpoint)
+                + " (or mount with --force)";
     }
 
     private static String unmountCommand(Path mountpoint) {

@@ -1,10 +1,13 @@
 package io.javafuse.session;
 
 import io.javafuse.abi.Opcode;
+import io.javafuse.abi.Structs;
 import io.javafuse.abi.Structs.InHeader;
 import io.javafuse.api.Operation;
+import io.javafuse.api.Priority;
 import io.javafuse.api.Request;
 import io.javafuse.dispatch.Dispatcher;
+import io.javafuse.writes.WriteQueues;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletionStage;
@@ -31,6 +34,9 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
     private final long argumentsEnd;
     private final long startNanos = System.nanoTime();
 
+    private Priority priority;
+    /** The write queue this WRITE has a place reserved in, or null when it bypasses the queues. */
+    private WriteQueues.Key writeQueue;
     private volatile boolean interrupted;
     private Thread handlerThread;
     private CompletionStage<?> deferred;
@@ -81,6 +87,30 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
 
     long startNanos() {
         return startNanos;
+    }
+
+    @Override
+    public Priority priority() {
+        return priority;
+    }
+
+    /** The kernel writing back cached pages: data a program already wrote, which a shutdown must not refuse. */
+    @Override
+    public boolean isCleanup() {
+        return opcode == Opcode.WRITE && (Structs.u32(buffer, InHeader.SIZE + Structs.WriteIn.WRITE_FLAGS)
+                & Structs.WriteIn.WRITE_CACHE) != 0;
+    }
+
+    void priority(Priority value) {
+        priority = value;
+    }
+
+    WriteQueues.Key writeQueue() {
+        return writeQueue;
+    }
+
+    void writeQueue(WriteQueues.Key key) {
+        writeQueue = key;
     }
 
     @Override

@@ -53,6 +53,8 @@ import io.javafuse.api.Operation;
 import io.javafuse.api.PollHandle;
 import io.javafuse.api.SetAttr;
 import io.javafuse.api.StatFs;
+import io.javafuse.api.WritePriority;
+import io.javafuse.writes.WriteQueues;
 import io.javafuse.api.Statx;
 
 import java.io.IOException;
@@ -82,6 +84,7 @@ final class Operations {
     private static final int LOCK_EX = 2;
     private static final int LOCK_NB = 4;
     private static final int LOCK_UN = 8;
+    private static final int O_DSYNC = 010000;
 
     /** Told when a request is finished (answered, or dropped without an answer). */
     interface Completion {
@@ -106,6 +109,7 @@ final class Operations {
     private final Completion completion;
     private final Runnable destroy;
     private volatile boolean setxattrExt;
+    private WriteQueues<FuseRequest> writes;
 
     Operations(FileSystem fs, ReplyEncoder encoder, Completion completion, Runnable destroy) {
         this.filesystem = fs;
@@ -134,6 +138,15 @@ final class Operations {
         return replaced != null ? replaced : filesystem;
     }
 
+    /** The session's write queues, which this class feeds and which call back into {@link #queuedWrites()}. */
+    void useWriteQueues(WriteQueues<FuseRequest> queues) {
+        this.writes = queues;
+    }
+
+    static WriteQueues.Key writeKey(FuseRequest r, long fh) {
+        return new WriteQueues.Key(r.nodeId(), fh);
+    }
+
     void connectionAgreed(long flags) {
         setxattrExt = (flags & InitFlags.SETXATTR_EXT) != 0;
     }
@@ -152,6 +165,9 @@ final class Operations {
 
     /** Answers a request with an error without running its handler. */
     void answerError(FuseRequest r, int errno) {
+        if (r.writeQueue() != null) {
+            writes.unreserve(r.writeQueue());
+        }
         sendError(r, errno);
         completion.finished(r, errno, 0);
     }
@@ -208,7 +224,10 @@ final class Operations {
                     ARGS + Rename2In.SIZE);
             case LINK -> answer(r, fs.link(r, u64(b, ARGS + LinkIn.OLDNODEID), node, string(r, ARGS + LinkIn.SIZE)),
                     this::entry);
-            case OPEN -> answer(r, fs.open(r, node, u32(b, ARGS + OpenIn.FLAGS)), Operations::openOut);
+            case OPEN -> {
+                int flags = u32(b, ARGS + OpenIn.FLAGS);
+                answer(r, fs.open(r, node, flags), (buffer, at, open) -> openOut(buffer, at, opened(node, flags, open)));
+            }
             case OPENDIR -> answer(r, fs.opendir(r, node, u32(b, ARGS + OpenIn.FLAGS)), Operations::openOut);
             case READ -> {
                 int size = (int) Math.min(Integer.toUnsignedLong(u32(b, ARGS + ReadIn.SIZE_)), b.byteSize() - BODY);
@@ -221,24 +240,34 @@ final class Operations {
                 int size = u32(b, ARGS + WriteIn.SIZE_);
                 long dataAt = ARGS + WriteIn.SIZE;
                 if (dataAt + Integer.toUnsignedLong(size) > r.argumentsEnd()) {
-                    throw new FuseException(Errno.EINVAL, "WRITE of " + size + " bytes in a request of " + r.length());
+                    answerError(r, Errno.EINVAL);
+                    return;
                 }
                 MemorySegment data = b.asSlice(dataAt, size).asReadOnly();
+                if (r.writeQueue() != null) {
+                    writes.write(r, r.writeQueue(), u64(b, ARGS + WriteIn.OFFSET), data);
+                    return;
+                }
                 answer(r, fs.write(r, node, u64(b, ARGS + WriteIn.FH), u64(b, ARGS + WriteIn.OFFSET), data,
                         u32(b, ARGS + WriteIn.WRITE_FLAGS)), Operations::writeOut);
             }
             case STATFS -> answer(r, fs.statfs(r, node), Operations::statfsOut);
             case RELEASE -> {
-                fs.release(r, node, u64(b, ARGS + ReleaseIn.FH), u32(b, ARGS + ReleaseIn.FLAGS));
-                done(r);
+                if (!queueBarrier(r, u64(b, ARGS + ReleaseIn.FH), WriteQueues.Barrier.RELEASE)) {
+                    fs.release(r, node, u64(b, ARGS + ReleaseIn.FH), u32(b, ARGS + ReleaseIn.FLAGS));
+                    done(r);
+                }
             }
             case RELEASEDIR -> {
                 fs.releasedir(r, node, u64(b, ARGS + ReleaseIn.FH));
                 done(r);
             }
             case FSYNC -> {
-                fs.fsync(r, node, u64(b, ARGS + FsyncIn.FH), (u32(b, ARGS + FsyncIn.FSYNC_FLAGS) & FsyncIn.FDATASYNC) != 0);
-                done(r);
+                if (!queueBarrier(r, u64(b, ARGS + FsyncIn.FH), WriteQueues.Barrier.FSYNC)) {
+                    fs.fsync(r, node, u64(b, ARGS + FsyncIn.FH),
+                            (u32(b, ARGS + FsyncIn.FSYNC_FLAGS) & FsyncIn.FDATASYNC) != 0);
+                    done(r);
+                }
             }
             case FSYNCDIR -> {
                 fs.fsyncdir(r, node, u64(b, ARGS + FsyncIn.FH),
@@ -246,8 +275,10 @@ final class Operations {
                 done(r);
             }
             case FLUSH -> {
-                fs.flush(r, node, u64(b, ARGS + FlushIn.FH), u64(b, ARGS + FlushIn.LOCK_OWNER));
-                done(r);
+                if (!queueBarrier(r, u64(b, ARGS + FlushIn.FH), WriteQueues.Barrier.FLUSH)) {
+                    fs.flush(r, node, u64(b, ARGS + FlushIn.FH), u64(b, ARGS + FlushIn.LOCK_OWNER));
+                    done(r);
+                }
             }
             case SETXATTR -> {
                 long nameAt = ARGS + (setxattrExt ? SetxattrIn.SIZE : SetxattrIn.COMPAT_SIZE);
@@ -277,10 +308,16 @@ final class Operations {
                 fs.access(r, node, u32(b, ARGS + AccessIn.MASK));
                 done(r);
             }
-            case CREATE -> answer(r, fs.create(r, node, string(r, ARGS + CreateIn.SIZE), u32(b, ARGS + CreateIn.MODE),
-                    u32(b, ARGS + CreateIn.UMASK), u32(b, ARGS + CreateIn.FLAGS)), this::created);
-            case TMPFILE -> answer(r, fs.tmpfile(r, node, u32(b, ARGS + CreateIn.MODE), u32(b, ARGS + CreateIn.UMASK),
-                    u32(b, ARGS + CreateIn.FLAGS)), this::created);
+            case CREATE -> {
+                int flags = u32(b, ARGS + CreateIn.FLAGS);
+                answer(r, fs.create(r, node, string(r, ARGS + CreateIn.SIZE), u32(b, ARGS + CreateIn.MODE),
+                        u32(b, ARGS + CreateIn.UMASK), flags), (buffer, at, c) -> created(buffer, at, c, flags));
+            }
+            case TMPFILE -> {
+                int flags = u32(b, ARGS + CreateIn.FLAGS);
+                answer(r, fs.tmpfile(r, node, u32(b, ARGS + CreateIn.MODE), u32(b, ARGS + CreateIn.UMASK), flags),
+                        (buffer, at, c) -> created(buffer, at, c, flags));
+            }
             case READDIR, READDIRPLUS -> readdir(r, op == Opcode.READDIRPLUS);
             case GETLK -> answer(r, fs.getlk(r, node, u64(b, ARGS + LkIn.FH), u64(b, ARGS + LkIn.OWNER),
                     lock(b, ARGS + LkIn.LK)), Operations::lockOut);
@@ -555,9 +592,104 @@ final class Operations {
         return Structs.StatxOut.SIZE;
     }
 
-    private long created(MemorySegment b, long at, Created c) {
+    private long created(MemorySegment b, long at, Created c, int flags) {
         encoder.entry(b, at, c.entry());
-        return Structs.EntryOut.SIZE + openOut(b, at + Structs.EntryOut.SIZE, c.open());
+        return Structs.EntryOut.SIZE + openOut(b, at + Structs.EntryOut.SIZE, opened(c.entry().nodeId(), flags, c.open()));
+    }
+
+    /** Tells the write queues how the new open file's writes are to be served. */
+    private Open opened(long nodeId, int flags, Open open) {
+        if (writes != null) {
+            WritePriority priority = (flags & O_DSYNC) != 0 ? WritePriority.HIGH : WritePriority.NORMAL;
+            writes.opened(new WriteQueues.Key(nodeId, open.fh()), priority, open.writeBehind());
+        }
+        return open;
+    }
+
+    /** Hands a FLUSH, FSYNC or RELEASE to its handle's write queue, if writes are queued; false if not. */
+    private boolean queueBarrier(FuseRequest r, long fh, WriteQueues.Barrier kind) {
+        if (writes == null || !writes.config().enabled()) {
+            return false;
+        }
+        writes.barrier(r, writeKey(r, fh), kind);
+        return true;
+    }
+
+    /** The write queues' way back into the filesystem and to the kernel. */
+    WriteQueues.Backend<FuseRequest> queuedWrites() {
+        return new WriteQueues.Backend<>() {
+            @Override
+            public long write(FuseRequest r, long offset, List<MemorySegment> pieces) throws Exception {
+                FileSystem fs = target(r);
+                MemorySegment b = r.buffer();
+                long fh = u64(b, ARGS + WriteIn.FH);
+                int flags = u32(b, ARGS + WriteIn.WRITE_FLAGS);
+                r.handlerStarted(Thread.currentThread());
+                try {
+                    if (pieces.size() > 1) {
+                        return fs.writeGathered(r, r.nodeId(), fh, offset, pieces, flags);
+                    }
+                    int written = fs.write(r, r.nodeId(), fh, offset, pieces.getFirst(), flags);
+                    return r.deferred() != null ? ((Number) awaitLater(r)).longValue() : written;
+                } finally {
+                    r.handlerFinished();
+                }
+            }
+
+            @Override
+            public void barrier(FuseRequest r) throws Exception {
+                FileSystem fs = target(r);
+                MemorySegment b = r.buffer();
+                r.handlerStarted(Thread.currentThread());
+                try {
+                    switch (r.opcode()) {
+                        case FLUSH -> fs.flush(r, r.nodeId(), u64(b, ARGS + FlushIn.FH), u64(b, ARGS + FlushIn.LOCK_OWNER));
+                        case FSYNC -> fs.fsync(r, r.nodeId(), u64(b, ARGS + FsyncIn.FH),
+                                (u32(b, ARGS + FsyncIn.FSYNC_FLAGS) & FsyncIn.FDATASYNC) != 0);
+                        case RELEASE -> fs.release(r, r.nodeId(), u64(b, ARGS + ReleaseIn.FH),
+                                u32(b, ARGS + ReleaseIn.FLAGS));
+                        default -> throw new IllegalStateException("not a barrier: " + r.describe());
+                    }
+                    if (r.deferred() != null) {
+                        awaitLater(r);
+                    }
+                } finally {
+                    r.handlerFinished();
+                }
+            }
+
+            @Override
+            public void answer(FuseRequest r, long bytes, Throwable failure) {
+                if (failure != null) {
+                    fail(r, failure);
+                } else if (r.opcode() == Opcode.WRITE) {
+                    complete(r, (int) bytes, Operations::writeOut, true);
+                } else {
+                    complete(r, null, NO_BODY, false);
+                }
+            }
+
+            @Override
+            public void acknowledge(FuseRequest r, long bytes) {
+                writeOut(r.buffer(), BODY, (int) bytes);
+                OutHeader.write(r.buffer(), (int) (BODY + WriteOut.SIZE), 0, r.unique());
+                send(r, BODY + WriteOut.SIZE);
+            }
+
+            @Override
+            public void release(FuseRequest r, int errno) {
+                completion.finished(r, errno, errno == 0 ? u32(r.buffer(), ARGS + WriteIn.SIZE_) : 0);
+            }
+        };
+    }
+
+    /** Waits for a handler's {@link io.javafuse.api.Request#later} stage: queued writes are applied one at a time. */
+    private static Object awaitLater(FuseRequest r) throws Exception {
+        try {
+            return r.deferred().toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
     }
 
     private static long openOut(MemorySegment b, long at, Open o) {

@@ -8,6 +8,7 @@ import io.javafuse.abi.Structs.InitIn;
 import io.javafuse.abi.Structs.InitOut;
 import io.javafuse.abi.Structs.InterruptIn;
 import io.javafuse.abi.Structs.OutHeader;
+import io.javafuse.abi.Structs.WriteIn;
 import io.javafuse.api.ConnectionInfo;
 import io.javafuse.api.DispatcherConfig;
 import io.javafuse.api.DispatcherShutdown;
@@ -18,6 +19,9 @@ import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.MountOptions;
 import io.javafuse.api.Request;
+import io.javafuse.api.WritePriority;
+import io.javafuse.writes.UniqueSequencer;
+import io.javafuse.writes.WriteQueues;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -52,6 +56,8 @@ public final class Session {
     private final BufferPool pool;
     private final Operations operations;
     private final Dispatcher<FuseRequest> dispatcher;
+    private final UniqueSequencer sequencer = new UniqueSequencer(0);
+    private final WriteQueues<FuseRequest> writeQueues;
     private final List<FuseChannel> channels = new ArrayList<>();
     private final List<Thread> readers = new ArrayList<>();
     private final AtomicInteger liveReaders = new AtomicInteger();
@@ -73,6 +79,8 @@ public final class Session {
         // Every reader holds a buffer while it waits; then each queued or running request holds one.
         this.pool = new BufferPool(bufferSize, options.readers() + config.maxQueueSize() + config.concurrency());
         this.operations = new Operations(fs, new ReplyEncoder(options), this::finished, this::destroyOnce);
+        this.writeQueues = new WriteQueues<>(options.writeQueues(), sequencer, operations.queuedWrites());
+        operations.useWriteQueues(writeQueues);
         this.dispatcher = new Dispatcher<>(config, REFUSAL, new Dispatcher.Worker<>() {
             @Override
             public void run(FuseRequest request) {
@@ -88,6 +96,10 @@ public final class Session {
 
     public Dispatcher<FuseRequest> dispatcher() {
         return dispatcher;
+    }
+
+    public WriteQueues<FuseRequest> writeQueues() {
+        return writeQueues;
     }
 
     /** Routes one operation to {@code handler}; null routes it back to the mounted filesystem. */
@@ -149,6 +161,7 @@ public final class Session {
                 throw new FuseException(Errno.ENODEV, "the mount went away before INIT");
             }
             FuseRequest init = new FuseRequest(channel, buffer, length);
+            sequencer.admitted(init.unique());
             if (init.opcode() != Opcode.INIT) {
                 throw new FuseException(Errno.EPROTO, "expected INIT, the kernel sent " + init.describe());
             }
@@ -283,9 +296,22 @@ public final class Session {
     }
 
     private void admit(FuseRequest request) throws InterruptedException {
-        if (request.opcode() == Opcode.INTERRUPT) {
+        sequencer.admitted(request.unique());
+        Opcode opcode = request.opcode();
+        if (opcode == Opcode.INTERRUPT) {
             interrupt(request);
             return;
+        }
+        if (opcode == Opcode.WRITE && writeQueues.config().enabled()) {
+            MemorySegment b = request.buffer();
+            WriteQueues.Key key = Operations.writeKey(request, u64(b, InHeader.SIZE + WriteIn.FH));
+            boolean fromCache = (u32(b, InHeader.SIZE + WriteIn.WRITE_FLAGS) & WriteIn.WRITE_CACHE) != 0;
+            request.priority(writeQueues.priorityOf(key, fromCache).dispatcherPriority());
+            // A full queue for this file holds the reader here: the kernel keeps the rest.
+            writeQueues.reserve(key);
+            request.writeQueue(key);
+        } else if (opcode == Opcode.FLUSH || opcode == Opcode.FSYNC) {
+            request.priority(WritePriority.URGENT.dispatcherPriority());
         }
         dispatcher.submit(request);
     }

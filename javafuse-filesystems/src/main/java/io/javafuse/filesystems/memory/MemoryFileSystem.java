@@ -83,11 +83,27 @@ public final class MemoryFileSystem implements FileSystem {
     private final ConcurrentHashMap<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
     private final AtomicLong nextNodeId = new AtomicLong(ROOT_ID + 1);
     private final AtomicLong nextHandle = new AtomicLong(1);
-    private final Capacity capacity;
+    private final PageStore store;
 
-    /** A filesystem whose root is owned by root with mode 0755, holding up to half of the heap. */
+    /**
+     * A filesystem whose root is owned by root with mode 0755, holding up to half of the
+     * machine's memory, as tmpfs does. File contents live outside the Java heap.
+     */
     public MemoryFileSystem() {
-        this(0, 0, FileMode.S_IFDIR | 0755, Runtime.getRuntime().maxMemory() / 2);
+        this(0, 0, FileMode.S_IFDIR | 0755, halfOfPhysicalMemory());
+    }
+
+    private static long halfOfPhysicalMemory() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024 / 2;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // fall through: no /proc
+        }
+        return Runtime.getRuntime().maxMemory() / 2;
     }
 
     /**
@@ -101,7 +117,7 @@ public final class MemoryFileSystem implements FileSystem {
         if (capacityBytes <= 0) {
             throw new IllegalArgumentException("capacity must be positive: " + capacityBytes);
         }
-        capacity = new Capacity(capacityBytes);
+        store = new PageStore(capacityBytes);
         nodes.put(ROOT_ID, new Directory(ROOT_ID, rootMode, rootUid, rootGid, Instant.now(), null));
     }
 
@@ -371,7 +387,7 @@ public final class MemoryFileSystem implements FileSystem {
                 if (changes.size() < 0) {
                     throw new FuseException(Errno.EINVAL);
                 }
-                file.truncate(changes.size(), capacity);
+                file.truncate(changes.size(), store);
                 // truncate(2) and ftruncate(2) set m/ctime even when the size stays the same.
                 file.modified(now);
             }
@@ -546,7 +562,7 @@ public final class MemoryFileSystem implements FileSystem {
             if (position > Long.MAX_VALUE - data.byteSize()) {
                 throw new FuseException(Errno.EFBIG);
             }
-            int written = file.write(position, data, capacity);
+            int written = file.write(position, data, store);
             file.modified(Instant.now());
             if ((writeFlags & WRITE_KILL_SUIDGID) != 0) {
                 file.killSetIdBits();
@@ -613,15 +629,15 @@ public final class MemoryFileSystem implements FileSystem {
         file.lock.lock();
         try {
             switch (operation) {
-                case FALLOC_FL_PUNCH_HOLE -> file.zero(offset, end, true, capacity);
+                case FALLOC_FL_PUNCH_HOLE -> file.zero(offset, end, true, store);
                 case FALLOC_FL_ZERO_RANGE -> {
-                    file.allocate(offset, end, capacity);
-                    file.zero(offset, end, false, capacity);
+                    file.allocate(offset, end, store);
+                    file.zero(offset, end, false, store);
                 }
-                default -> file.allocate(offset, end, capacity);
+                default -> file.allocate(offset, end, store);
             }
             if (!keepSize && end > file.size()) {
-                file.truncate(end, capacity);
+                file.truncate(end, store);
             }
             file.modified(Instant.now());
         } finally {
@@ -701,7 +717,7 @@ public final class MemoryFileSystem implements FileSystem {
             int read = in.read(offsetIn + copied, chunk);
             int written;
             try {
-                written = out.write(offsetOut + copied, chunk.asSlice(0, read), capacity);
+                written = out.write(offsetOut + copied, chunk.asSlice(0, read), store);
             } catch (FuseException e) {
                 if (copied > 0) {
                     break;
@@ -785,8 +801,8 @@ public final class MemoryFileSystem implements FileSystem {
 
     @Override
     public StatFs statfs(Request request, long nodeId) {
-        long blocks = capacity.total() / STATFS_BLOCK_SIZE;
-        long free = Math.max(0, capacity.total() - capacity.used()) / STATFS_BLOCK_SIZE;
+        long blocks = store.total() / STATFS_BLOCK_SIZE;
+        long free = Math.max(0, store.total() - store.used()) / STATFS_BLOCK_SIZE;
         long freeNodes = Math.max(0, MAX_NODES - nodes.size());
         return new StatFs(blocks, free, free, MAX_NODES, freeNodes, STATFS_BLOCK_SIZE, NAME_MAX, STATFS_BLOCK_SIZE);
     }
@@ -1021,7 +1037,7 @@ public final class MemoryFileSystem implements FileSystem {
     /** Removes a node nothing refers to any more and frees its pages; the caller holds its lock. */
     private void dropIfUnused(Node node) {
         if (node.isUnused() && nodes.remove(node.id, node) && node instanceof RegularFile file) {
-            file.discard(capacity);
+            file.discard(store);
         }
     }
 
@@ -1030,7 +1046,7 @@ public final class MemoryFileSystem implements FileSystem {
         node.lock.lock();
         try {
             if ((flags & O_TRUNC) != 0 && node instanceof RegularFile file) {
-                file.truncate(0, capacity);
+                file.truncate(0, store);
                 file.modified(now);
             }
             node.openHandles++;

@@ -5,9 +5,7 @@ import io.javafuse.api.FileMode;
 import io.javafuse.api.FuseException;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -20,11 +18,11 @@ import java.util.TreeMap;
  * needs no clearing. All methods run under {@link #lock}.
  */
 final class RegularFile extends Node {
-    static final int PAGE_SIZE = 4096;
+    static final int PAGE_SIZE = PageStore.PAGE_SIZE;
     private static final int BLOCKS_PER_PAGE = PAGE_SIZE / 512;
 
     /** Page index (offset / PAGE_SIZE) to its bytes. */
-    private final NavigableMap<Long, byte[]> pages = new TreeMap<>();
+    private final NavigableMap<Long, MemorySegment> pages = new TreeMap<>();
     private long size;
     /** An O_TMPFILE opened without O_EXCL may be given a name by link(2) although nlink is 0. */
     boolean linkable;
@@ -53,11 +51,11 @@ final class RegularFile extends Node {
             long position = offset + done;
             int inPage = (int) (position % PAGE_SIZE);
             int chunk = (int) Math.min(PAGE_SIZE - inPage, length - done);
-            byte[] page = pages.get(position / PAGE_SIZE);
+            MemorySegment page = pages.get(position / PAGE_SIZE);
             if (page == null) {
                 destination.asSlice(done, chunk).fill((byte) 0);
             } else {
-                MemorySegment.copy(page, inPage, destination, ValueLayout.JAVA_BYTE, done, chunk);
+                MemorySegment.copy(page, inPage, destination, done, chunk);
             }
             done += chunk;
         }
@@ -68,18 +66,18 @@ final class RegularFile extends Node {
      * Writes as much of {@code data} as there is room for, like Linux does when the disk fills up
      * mid-write; ENOSPC only when nothing fit. The caller has checked that the end does not overflow.
      */
-    int write(long offset, MemorySegment data, Capacity capacity) throws FuseException {
+    int write(long offset, MemorySegment data, PageStore store) throws FuseException {
         long length = data.byteSize();
         long done = 0;
         while (done < length) {
             long position = offset + done;
-            byte[] page = pageAt(position / PAGE_SIZE, capacity);
+            MemorySegment page = pageAt(position / PAGE_SIZE, store);
             if (page == null) {
                 break;
             }
             int inPage = (int) (position % PAGE_SIZE);
             int chunk = (int) Math.min(PAGE_SIZE - inPage, length - done);
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, done, page, inPage, chunk);
+            MemorySegment.copy(data, done, page, inPage, chunk);
             done += chunk;
         }
         if (done == 0 && length > 0) {
@@ -90,10 +88,10 @@ final class RegularFile extends Node {
     }
 
     /** The page at this index, allocated if missing; null when the filesystem is full. */
-    private byte[] pageAt(long index, Capacity capacity) {
-        byte[] page = pages.get(index);
-        if (page == null && capacity.tryReserve(PAGE_SIZE)) {
-            page = new byte[PAGE_SIZE];
+    private MemorySegment pageAt(long index, PageStore store) {
+        MemorySegment page = pages.get(index);
+        if (page == null && store.tryReserve(PAGE_SIZE)) {
+            page = store.page();
             pages.put(index, page);
         }
         return page;
@@ -103,46 +101,47 @@ final class RegularFile extends Node {
      * Sets the size. Like tmpfs, a truncation that does not grow the file also drops pages that
      * fallocate(KEEP_SIZE) reserved past the end.
      */
-    void truncate(long newSize, Capacity capacity) {
+    void truncate(long newSize, PageStore store) {
         if (newSize <= size) {
-            dropPages(pages.tailMap(Math.ceilDiv(newSize, PAGE_SIZE), true), capacity);
+            dropPages(pages.tailMap(Math.ceilDiv(newSize, PAGE_SIZE), true), store);
             int tail = (int) (newSize % PAGE_SIZE);
-            byte[] last = tail == 0 ? null : pages.get(newSize / PAGE_SIZE);
+            MemorySegment last = tail == 0 ? null : pages.get(newSize / PAGE_SIZE);
             if (last != null) {
-                Arrays.fill(last, tail, PAGE_SIZE, (byte) 0);
+                last.asSlice(tail).fill((byte) 0);
             }
         }
         size = newSize;
     }
 
     /** Backs [offset, end) with pages, all or nothing (fallocate's promise that later writes find room). */
-    void allocate(long offset, long end, Capacity capacity) throws FuseException {
+    void allocate(long offset, long end, PageStore store) throws FuseException {
         long first = offset / PAGE_SIZE;
         long last = Math.ceilDiv(end, PAGE_SIZE);
         long missing = last - first - pages.subMap(first, true, last, false).size();
         long bytes = missing > Long.MAX_VALUE / PAGE_SIZE ? Long.MAX_VALUE : missing * PAGE_SIZE;
-        if (!capacity.tryReserve(bytes)) {
+        if (!store.tryReserve(bytes)) {
             throw new FuseException(Errno.ENOSPC);
         }
         for (long index = first; index < last; index++) {
-            pages.computeIfAbsent(index, _ -> new byte[PAGE_SIZE]);
+            pages.computeIfAbsent(index, _ -> store.page());
         }
     }
 
     /** Zeroes [offset, end); with {@code punch}, pages the range covers entirely are freed (become holes). */
-    void zero(long offset, long end, boolean punch, Capacity capacity) {
-        Iterator<Map.Entry<Long, byte[]>> it =
+    void zero(long offset, long end, boolean punch, PageStore store) {
+        Iterator<Map.Entry<Long, MemorySegment>> it =
                 pages.subMap(offset / PAGE_SIZE, true, Math.ceilDiv(end, PAGE_SIZE), false).entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<Long, byte[]> page = it.next();
+            Map.Entry<Long, MemorySegment> page = it.next();
             long pageStart = page.getKey() * PAGE_SIZE;
             int from = (int) Math.max(0, offset - pageStart);
             int to = (int) Math.min(PAGE_SIZE, end - pageStart);
             if (punch && from == 0 && to == PAGE_SIZE) {
                 it.remove();
-                capacity.release(PAGE_SIZE);
+                store.recycle(page.getValue());
+                store.release(PAGE_SIZE);
             } else {
-                Arrays.fill(page.getValue(), from, to, (byte) 0);
+                page.getValue().asSlice(from, to - from).fill((byte) 0);
             }
         }
     }
@@ -171,12 +170,13 @@ final class RegularFile extends Node {
     }
 
     /** Gives back all pages, once the file is gone. */
-    void discard(Capacity capacity) {
-        dropPages(pages, capacity);
+    void discard(PageStore store) {
+        dropPages(pages, store);
     }
 
-    private static void dropPages(Map<Long, byte[]> dropped, Capacity capacity) {
-        capacity.release((long) dropped.size() * PAGE_SIZE);
+    private static void dropPages(Map<Long, MemorySegment> dropped, PageStore store) {
+        dropped.values().forEach(store::recycle);
+        store.release((long) dropped.size() * PAGE_SIZE);
         dropped.clear();
     }
 }

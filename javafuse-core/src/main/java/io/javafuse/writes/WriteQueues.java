@@ -1,0 +1,522 @@
+package io.javafuse.writes;
+
+import io.javafuse.api.Errno;
+import io.javafuse.api.FuseException;
+import io.javafuse.api.Request;
+import io.javafuse.api.WritePriority;
+import io.javafuse.api.WriteQueueConfig;
+import io.javafuse.api.WriteQueueStats;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One queue per open file: writes are applied in the order the kernel sent them (by unique,
+ * whichever reader read them and whichever worker delivered them), FLUSH, FSYNC and RELEASE wait
+ * for every earlier write on their file, and a full queue makes the reader wait.
+ *
+ * <p>Queues are served by whichever worker delivers work to an idle queue (it drains what is
+ * ready, in order, then leaves); different files proceed in parallel. With write-behind, a write
+ * is answered when queued and applied later; a failure is kept and reported by the next FLUSH or
+ * FSYNC of that file, as the page cache does.
+ *
+ * @param <R> the request type
+ */
+public final class WriteQueues<R extends Request> {
+    private static final System.Logger LOG = System.getLogger(WriteQueues.class.getName());
+    /**
+     * How long a write waits for an earlier-numbered request that may still be on its way from
+     * another reader (descheduled between read() and admission). Numbers that never come are
+     * rare (a request dropped by the kernel before anyone read it), so the wait is generous.
+     */
+    private static final long GAP_TIMEOUT_MILLIS = 50;
+    /** The largest write that batching builds out of queued writes. */
+    private static final long MAX_BATCH_BYTES = 8L << 20;
+
+    /** The open file a queue serves: a node and its handle (filesystems without open use fh 0 for all). */
+    public record Key(long nodeId, long fh) {}
+
+    /** Barrier kinds: each waits for the writes before it. */
+    public enum Barrier { FLUSH, FSYNC, RELEASE }
+
+    /** What the queues need from the session. */
+    public interface Backend<R> {
+        /** Calls the filesystem's write (one piece) or gathered write (several); returns bytes written. */
+        long write(R first, long offset, List<MemorySegment> pieces) throws Exception;
+
+        /** Calls the filesystem's flush, fsync or release for this request. */
+        void barrier(R request) throws Exception;
+
+        /** Sends the answer (bytes for a write, or the failure) and finishes the request. */
+        void answer(R request, long bytes, Throwable failure);
+
+        /** Write-behind: answers the write as done now; the request stays open until {@link #release}. */
+        void acknowledge(R request, long bytes);
+
+        /** Write-behind: the write was applied (errno 0) or failed; finishes the request. */
+        void release(R request, int errno);
+    }
+
+    private final Backend<R> backend;
+    private final UniqueSequencer sequencer;
+    private final ConcurrentHashMap<Key, HandleQueue> queues = new ConcurrentHashMap<>();
+    private final Stats aggregate = new Stats();
+    private final LongAdder batched = new LongAdder();
+    private final LongAdder lost = new LongAdder();
+    /** Writes reserved or queued and not yet applied, over all handles. */
+    private final AtomicLong pendingTotal = new AtomicLong();
+    private volatile WriteQueueConfig config;
+
+    public WriteQueues(WriteQueueConfig config, UniqueSequencer sequencer, Backend<R> backend) {
+        this.config = config;
+        this.sequencer = sequencer;
+        this.backend = backend;
+    }
+
+    public WriteQueueConfig config() {
+        return config;
+    }
+
+    /** New limits apply to queues from their next admission on. */
+    public void configure(WriteQueueConfig next) {
+        config = next;
+        queues.values().forEach(HandleQueue::limitsChanged);
+    }
+
+    /** An open succeeded: how its writes are served. */
+    public void opened(Key key, WritePriority priority, boolean writeBehind) {
+        queues.compute(key, (k, existing) -> {
+            HandleQueue queue = existing != null ? existing : new HandleQueue(k);
+            queue.priority = priority;
+            queue.writeBehind = writeBehind || config.writeBehind();
+            return queue;
+        });
+    }
+
+    /** The priority a write on this handle is dispatched at. */
+    public WritePriority priorityOf(Key key, boolean fromWritebackCache) {
+        if (fromWritebackCache) {
+            return WritePriority.LOW;
+        }
+        HandleQueue queue = queues.get(key);
+        return queue != null ? queue.priority : WritePriority.NORMAL;
+    }
+
+    /** Called by the reader before a write is dispatched: waits while the handle's queue is full. */
+    public void reserve(Key key) throws InterruptedException {
+        queue(key).reserve();
+    }
+
+    /** A reserved write will not arrive (refused, or interrupted while queued in the dispatcher). */
+    public void unreserve(Key key) {
+        HandleQueue queue = queues.get(key);
+        if (queue != null) {
+            queue.unreserve();
+        }
+    }
+
+    /** Queues a reserved write; it is applied in unique order. */
+    public void write(R request, Key key, long offset, MemorySegment data) {
+        HandleQueue queue = queue(key);
+        Item<R> item = new Item<>(request, null, offset, data);
+        if (queue.writeBehind) {
+            item.acknowledged = true;
+            backend.acknowledge(request, data.byteSize());
+        }
+        queue.add(item);
+        queue.drain();
+    }
+
+    /** Queues a FLUSH, FSYNC or RELEASE; it runs once every earlier write on the handle is done. */
+    public void barrier(R request, Key key, Barrier kind) {
+        HandleQueue queue = queue(key);
+        queue.add(new Item<>(request, kind, 0, null));
+        queue.drain();
+    }
+
+    private HandleQueue queue(Key key) {
+        return queues.computeIfAbsent(key, HandleQueue::new);
+    }
+
+    /** Waits until every write admitted so far on {@code fh} is applied. */
+    public void flushWriteQueue(long fh, long timeout, TimeUnit unit) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        for (HandleQueue queue : List.copyOf(queues.values())) {
+            if (queue.key.fh() == fh) {
+                queue.awaitEmpty(deadline);
+            }
+        }
+    }
+
+    /** Waits until every write admitted so far, on every handle, is applied. */
+    public void flushAllWriteQueues(long timeout, TimeUnit unit) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        for (HandleQueue queue : List.copyOf(queues.values())) {
+            queue.awaitEmpty(deadline);
+        }
+    }
+
+    /** Writes admitted and not yet applied, over all handles. */
+    public long pending() {
+        return pendingTotal.get();
+    }
+
+    /** Records write-behind writes that will now never be applied (a forced shutdown). */
+    public long abandon() {
+        long abandoned = 0;
+        for (HandleQueue queue : queues.values()) {
+            abandoned += queue.abandon();
+        }
+        lost.add(abandoned);
+        return abandoned;
+    }
+
+    public WriteQueueStats stats() {
+        Map<Long, WriteQueueStats.Counts> handles = new HashMap<>();
+        for (HandleQueue queue : queues.values()) {
+            handles.merge(queue.key.fh(), queue.stats.snapshot(queue.count), Stats::sum);
+        }
+        return new WriteQueueStats(aggregate.snapshot(pending()), queues.size(), batched.sum(), lost.sum(),
+                Map.copyOf(handles));
+    }
+
+    // ---- one handle
+
+    private static final class Item<R> {
+        final R request;
+        final Barrier barrier;
+        final long offset;
+        final MemorySegment data;
+        final long admittedNanos = System.nanoTime();
+        boolean acknowledged;
+
+        Item(R request, Barrier barrier, long offset, MemorySegment data) {
+            this.request = request;
+            this.barrier = barrier;
+            this.offset = offset;
+            this.data = data;
+        }
+
+        long unique() {
+            return ((Request) request).unique();
+        }
+
+        long length() {
+            return data == null ? 0 : data.byteSize();
+        }
+    }
+
+    private final class HandleQueue {
+        final Key key;
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition changed = lock.newCondition();
+        final PriorityQueue<Item<R>> items = new PriorityQueue<>((a, b) -> Long.compare(a.unique(), b.unique()));
+        final Stats stats = new Stats();
+        volatile WritePriority priority = WritePriority.NORMAL;
+        volatile boolean writeBehind = config.writeBehind();
+        /** Writes reserved or queued and not yet applied; guarded by the lock. */
+        volatile int count;
+        boolean draining;
+        /** The first write-behind failure not yet reported to a FLUSH or FSYNC. */
+        int unreportedErrno;
+
+        HandleQueue(Key key) {
+            this.key = key;
+        }
+
+        void reserve() throws InterruptedException {
+            lock.lockInterruptibly();
+            try {
+                while (count >= config.maxQueueSize(key.fh())) {
+                    changed.await();
+                }
+                count++;
+                stats.queued(count);
+                aggregate.queued(pendingTotal.incrementAndGet());
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void unreserve() {
+            lock.lock();
+            try {
+                count--;
+                pendingTotal.decrementAndGet();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void limitsChanged() {
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void add(Item<R> item) {
+            lock.lock();
+            try {
+                items.add(item);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Applies what is ready, in order, unless another thread is already doing so. */
+        void drain() {
+            while (true) {
+                List<Item<R>> batch;
+                long waitFor = -1;
+                lock.lock();
+                try {
+                    Item<R> head = items.peek();
+                    if (draining || head == null) {
+                        return;
+                    }
+                    if (!sequencer.isSettled(head.unique())) {
+                        waitFor = head.unique();
+                        batch = null;
+                    } else {
+                        draining = true;
+                        batch = takeBatch();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (batch == null) {
+                    try {
+                        sequencer.awaitSettled(waitFor, GAP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        // This thread was interrupted (its request was); another delivery drains later.
+                        return;
+                    }
+                    continue;
+                }
+                try {
+                    apply(batch);
+                } finally {
+                    lock.lock();
+                    try {
+                        draining = false;
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            }
+        }
+
+        /** The head, and with batching the contiguous writes right behind it; the lock is held. */
+        private List<Item<R>> takeBatch() {
+            List<Item<R>> batch = new ArrayList<>(1);
+            Item<R> head = items.poll();
+            batch.add(head);
+            if (head.barrier != null || !config.batching()) {
+                return batch;
+            }
+            long end = head.offset + head.length();
+            long bytes = head.length();
+            while (true) {
+                Item<R> next = items.peek();
+                if (next == null || next.barrier != null || next.offset != end || !sequencer.isSettled(next.unique())
+                        || next.acknowledged != head.acknowledged || bytes + next.length() > MAX_BATCH_BYTES) {
+                    return batch;
+                }
+                batch.add(items.poll());
+                end += next.length();
+                bytes += next.length();
+            }
+        }
+
+        private void apply(List<Item<R>> batch) {
+            Item<R> head = batch.getFirst();
+            if (head.barrier != null) {
+                runBarrier(head);
+                return;
+            }
+            if (batch.size() > 1) {
+                try {
+                    List<MemorySegment> pieces = new ArrayList<>(batch.size());
+                    long total = 0;
+                    for (Item<R> item : batch) {
+                        pieces.add(item.data);
+                        total += item.length();
+                    }
+                    long written = backend.write(head.request, head.offset, pieces);
+                    if (written == total) {
+                        batched.add(batch.size());
+                        for (Item<R> item : batch) {
+                            finishWrite(item, item.length(), null);
+                        }
+                        return;
+                    }
+                } catch (Exception e) {
+                    // A gathered write that fell short: apply each piece alone, so each gets its own answer.
+                }
+            }
+            for (Item<R> item : batch) {
+                try {
+                    finishWrite(item, backend.write(item.request, item.offset, List.of(item.data)), null);
+                } catch (Exception e) {
+                    finishWrite(item, 0, e);
+                }
+            }
+        }
+
+        private void finishWrite(Item<R> item, long written, Throwable failure) {
+            long latency = System.nanoTime() - item.admittedNanos;
+            boolean ok = failure == null;
+            stats.done(ok, written, latency);
+            aggregate.done(ok, written, latency);
+            completed();
+            if (item.acknowledged) {
+                int errno = ok ? (written < item.length() ? Errno.EIO : 0) : Errno.of(failure);
+                if (errno != 0) {
+                    recordFailure(errno, failure);
+                }
+                backend.release(item.request, errno);
+            } else {
+                backend.answer(item.request, written, failure);
+            }
+        }
+
+        private void recordFailure(int errno, Throwable failure) {
+            lost.increment();
+            lock.lock();
+            try {
+                if (unreportedErrno == 0) {
+                    unreportedErrno = errno;
+                }
+            } finally {
+                lock.unlock();
+            }
+            LOG.log(System.Logger.Level.WARNING, "a write-behind write on handle " + key.fh() + " failed ("
+                    + Errno.name(errno) + "); the next flush or fsync of that file reports it", failure);
+        }
+
+        private void runBarrier(Item<R> item) {
+            Throwable failure = null;
+            try {
+                backend.barrier(item.request);
+            } catch (Exception e) {
+                failure = e;
+            }
+            int deferredErrno;
+            lock.lock();
+            try {
+                deferredErrno = unreportedErrno;
+                if (item.barrier != Barrier.RELEASE) {
+                    unreportedErrno = 0;
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (failure == null && deferredErrno != 0) {
+                if (item.barrier == Barrier.RELEASE) {
+                    LOG.log(System.Logger.Level.WARNING, "handle " + key.fh() + " closed with an unreported "
+                            + "write-behind failure (" + Errno.name(deferredErrno) + ")");
+                } else {
+                    failure = new FuseException(deferredErrno, "an earlier write-behind write failed");
+                }
+            }
+            if (item.barrier == Barrier.RELEASE) {
+                queues.remove(key, this);
+            }
+            backend.answer(item.request, 0, failure);
+        }
+
+        private void completed() {
+            lock.lock();
+            try {
+                count--;
+                pendingTotal.decrementAndGet();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void awaitEmpty(long deadline) throws InterruptedException, TimeoutException {
+            lock.lock();
+            try {
+                while (count > 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new TimeoutException("write queue of handle " + key.fh() + " (node " + key.nodeId()
+                                + ") still holds " + count + " writes");
+                    }
+                    changed.awaitNanos(left);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        long abandon() {
+            lock.lock();
+            try {
+                long abandoned = items.stream().filter(i -> i.acknowledged).count();
+                return abandoned;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    // ---- statistics
+
+    private static final class Stats {
+        final long startNanos = System.nanoTime();
+        final LongAdder total = new LongAdder();
+        final LongAdder completed = new LongAdder();
+        final LongAdder failed = new LongAdder();
+        final LongAdder bytes = new LongAdder();
+        final LongAdder latencyNanos = new LongAdder();
+        final AtomicLong highWater = new AtomicLong();
+
+        void queued(long queueSize) {
+            total.increment();
+            highWater.accumulateAndGet(queueSize, Math::max);
+        }
+
+        void done(boolean ok, long written, long latency) {
+            (ok ? completed : failed).increment();
+            bytes.add(written);
+            latencyNanos.add(latency);
+        }
+
+        WriteQueueStats.Counts snapshot(long queueSize) {
+            long finished = completed.sum() + failed.sum();
+            double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+            return new WriteQueueStats.Counts(total.sum(), completed.sum(), failed.sum(), bytes.sum(), queueSize,
+                    highWater.get(), finished == 0 ? 0 : latencyNanos.sum() / 1e6 / finished, bytes.sum() / seconds);
+        }
+
+        static WriteQueueStats.Counts sum(WriteQueueStats.Counts a, WriteQueueStats.Counts b) {
+            long finished = a.completedOperations() + a.failedOperations() + b.completedOperations()
+                    + b.failedOperations();
+            double latency = finished == 0 ? 0 : (a.avgLatencyMs() * (a.completedOperations() + a.failedOperations())
+                    + b.avgLatencyMs() * (b.completedOperations() + b.failedOperations())) / finished;
+            return new WriteQueueStats.Counts(a.totalOperations() + b.totalOperations(),
+                    a.completedOperations() + b.completedOperations(), a.failedOperations() + b.failedOperations(),
+                    a.bytesWritten() + b.bytesWritten(), a.queueSize() + b.queueSize(),
+                    Math.max(a.maxQueueSize(), b.maxQueueSize()), latency, a.throughput() + b.throughput());
+        }
+    }
+}
