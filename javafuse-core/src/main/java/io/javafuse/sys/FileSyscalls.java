@@ -214,6 +214,8 @@ public final class FileSyscalls {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle PWRITE = function("pwrite",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITEV = function("pwritev",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle FTRUNCATE = function("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle TRUNCATE = function("truncate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle FSYNC = function("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -577,6 +579,45 @@ public final class FileSyscalls {
             long n = (long) PWRITE.invokeExact(state, fd, data, data.byteSize(), offset);
             if (n < 0) {
                 throw failure("pwrite", state);
+            }
+            return n;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The most pieces one {@link #pwritev} takes (IOV_MAX). */
+    public static final int IOV_MAX = 1024;
+
+    /**
+     * pwritev(2) of up to {@link #IOV_MAX} pieces, contiguous in the file from {@code offset}
+     * (once: the count may be short). Native pieces are written from where they are.
+     */
+    public static long pwritev(int fd, List<MemorySegment> pieces, long offset) throws FuseException {
+        if (pieces.size() > IOV_MAX) {
+            throw new IllegalArgumentException("pwritev of " + pieces.size() + " pieces; at most " + IOV_MAX);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment iovecs = arena.allocate(Syscalls.IOVEC, Math.max(1, pieces.size()));
+            long base = Syscalls.IOVEC.byteOffset(groupElement("iov_base"));
+            long length = Syscalls.IOVEC.byteOffset(groupElement("iov_len"));
+            for (int i = 0; i < pieces.size(); i++) {
+                MemorySegment piece = pieces.get(i);
+                if (!piece.isNative()) {
+                    MemorySegment copy = arena.allocate(Math.max(1, piece.byteSize())).asSlice(0, piece.byteSize());
+                    MemorySegment.copy(piece, 0, copy, 0, piece.byteSize());
+                    piece = copy;
+                }
+                long at = i * Syscalls.IOVEC.byteSize();
+                iovecs.set(ADDRESS, at + base, piece);
+                iovecs.set(JAVA_LONG, at + length, piece.byteSize());
+            }
+            MemorySegment state = errnoState();
+            long n = (long) PWRITEV.invokeExact(state, fd, iovecs, pieces.size(), offset);
+            if (n < 0) {
+                throw failure("pwritev", state);
             }
             return n;
         } catch (FuseException e) {

@@ -409,6 +409,52 @@ public final class PassthroughFileSystem implements FileSystem {
         return (int) total;
     }
 
+    /** Queued contiguous writes (with the mount's write batching): one pwritev for up to IOV_MAX of them. */
+    @Override
+    public long writeGathered(Request request, long nodeId, long fh, long offset, List<MemorySegment> pieces,
+                              int writeFlags) throws IOException {
+        int fd = descriptor(fh);
+        long total = 0;
+        for (MemorySegment piece : pieces) {
+            total += piece.byteSize();
+        }
+        long written = 0;
+        while (written < total) {
+            List<MemorySegment> rest = remaining(pieces, written, FileSyscalls.IOV_MAX);
+            long n;
+            try {
+                n = FileSyscalls.pwritev(fd, rest, offset + written);
+            } catch (FuseException e) {
+                if (written > 0) {
+                    break;
+                }
+                throw e;
+            }
+            if (n == 0) {
+                break;
+            }
+            written += n;
+        }
+        return written;
+    }
+
+    /** The pieces after the first {@code skip} bytes, at most {@code max} of them. */
+    private static List<MemorySegment> remaining(List<MemorySegment> pieces, long skip, int max) {
+        List<MemorySegment> rest = new ArrayList<>();
+        for (MemorySegment piece : pieces) {
+            if (rest.size() == max) {
+                break;
+            }
+            if (skip >= piece.byteSize()) {
+                skip -= piece.byteSize();
+                continue;
+            }
+            rest.add(skip > 0 ? piece.asSlice(skip) : piece);
+            skip = 0;
+        }
+        return rest;
+    }
+
     @Override
     public void flush(Request request, long nodeId, long fh, long lockOwner) throws IOException {
         // Closing a duplicate reports what close(2) would (delayed write errors, e.g. on NFS)
