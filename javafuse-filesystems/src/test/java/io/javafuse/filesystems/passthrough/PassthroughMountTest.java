@@ -704,6 +704,61 @@ class PassthroughMountTest {
 
     @Test
     @Timeout(60)
+    void aWaiterKilledWhileWaitingForALockGoesAwayWithoutTakingIt() throws Exception {
+        Path file = Files.writeString(mnt.resolve("contended"), "x");
+        Process holder = new ProcessBuilder("flock", file.toString(), "-c", "echo locked; read line").start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("locked");
+            Process posixHolder = new ProcessBuilder("python3", "-c",
+                    "import fcntl, sys\nf = open(sys.argv[1], 'r+')\nfcntl.lockf(f, fcntl.LOCK_EX, 0, 0)\n"
+                            + "print('locked', flush=True)\nsys.stdin.readline()\n", file.toString()).start();
+            var posixOut = new java.io.BufferedReader(new java.io.InputStreamReader(posixHolder.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(posixOut.readLine()).isEqualTo("locked");
+            Process flockWaiter = new ProcessBuilder("flock", file.toString(), "-c", "echo should not run").start();
+            Process posixWaiter = new ProcessBuilder("python3", "-c",
+                    "import fcntl, sys\nf = open(sys.argv[1], 'r+')\nfcntl.lockf(f, fcntl.LOCK_EX, 0, 0)\nprint('granted')\n",
+                    file.toString()).start();
+            try {
+                Thread.sleep(1000);
+                assertThat(flockWaiter.isAlive()).isTrue();
+                assertThat(posixWaiter.isAlive()).isTrue();
+                // SIGKILL: the kernel interrupts the requests, and the processes end without an answer.
+                flockWaiter.destroyForcibly();
+                posixWaiter.destroyForcibly();
+                assertThat(flockWaiter.waitFor(15, TimeUnit.SECONDS)).as("flock waiter gone").isTrue();
+                assertThat(posixWaiter.waitFor(15, TimeUnit.SECONDS)).as("posix waiter gone").isTrue();
+            } finally {
+                posixHolder.destroyForcibly();
+                flockWaiter.destroyForcibly();
+                posixWaiter.destroyForcibly();
+            }
+            holder.getOutputStream().write('\n');
+            holder.getOutputStream().flush();
+            assertThat(holder.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            holder.destroyForcibly();
+        }
+        // Nobody took the locks on the way out.
+        assertThat(runStatus("flock", "-n", file.toString(), "true").status()).isZero();
+        assertThat(runStatus("python3", "-c",
+                "import fcntl, sys\nf = open(sys.argv[1], 'r+')\nfcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0)\n",
+                file.toString()).status()).isZero();
+    }
+
+    @Test
+    @Timeout(60)
+    void statxReportsTheSourcesBirthTime() throws Exception {
+        Files.writeString(mnt.resolve("born"), "x");
+        String format = "%W %Y %i %h %s";
+        assertThat(run("stat", "-c", format, mnt.resolve("born").toString()))
+                .isEqualTo(run("stat", "-c", format, source.resolve("born").toString()));
+        assertThat(run("stat", "-c", "%W", mnt.resolve("born").toString()).strip()).isNotEqualTo("0");
+    }
+
+    @Test
+    @Timeout(60)
     void aTemporaryFileIsCreatedInTheSourceWithoutAName() throws Exception {
         Files.createDirectory(mnt.resolve("t"));
         Files.setPosixFilePermissions(source.resolve("t"), PosixFilePermissions.fromString("rwxrwxrwx"));
