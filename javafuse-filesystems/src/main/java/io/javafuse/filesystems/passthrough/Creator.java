@@ -94,11 +94,26 @@ final class Creator implements AutoCloseable {
         ORIGINAL.set(new Identity(FileSyscalls.setfsuid(-1), FileSyscalls.setfsgid(-1), capabilities));
     }
 
-    /** Runs {@code call} as the user and group of {@code request}, and waits for it (uninterruptibly: it is short). */
+    /**
+     * Runs {@code call}, whose permission the kernel has checked, as the user and group of
+     * {@code request}, and waits for it (uninterruptibly: it is short).
+     */
     <T> T asCaller(Request request, Call<T> call) throws IOException {
+        return run(request, true, call);
+    }
+
+    /**
+     * Like {@link #asCaller}, for a call the kernel has not checked: the source checks it, with
+     * the caller's user and group (but not its supplementary groups).
+     */
+    <T> T asCallerChecked(Request request, Call<T> call) throws IOException {
+        return run(request, false, call);
+    }
+
+    private <T> T run(Request request, boolean checkedByKernel, Call<T> call) throws IOException {
         int uid = request.uid();
         int gid = request.gid();
-        Future<T> result = threads.submit(() -> runAs(uid, gid, call));
+        Future<T> result = threads.submit(() -> runAs(uid, gid, checkedByKernel, call));
         boolean interrupted = false;
         try {
             while (true) {
@@ -127,7 +142,7 @@ final class Creator implements AutoCloseable {
         }
     }
 
-    private <T> T runAs(int uid, int gid, Call<T> call) throws IOException {
+    private <T> T runAs(int uid, int gid, boolean checkedByKernel, Call<T> call) throws IOException {
         if (BROKEN.get()) {
             throw new FuseException(Errno.EIO, "passthrough: this creator thread lost its identity");
         }
@@ -136,14 +151,14 @@ final class Creator implements AutoCloseable {
             return call.run();
         }
         try {
-            become(uid, gid);
+            become(uid, gid, checkedByKernel);
             return call.run();
         } finally {
             restore(original);
         }
     }
 
-    private static void become(int uid, int gid) throws FuseException {
+    private static void become(int uid, int gid, boolean keepDacCapabilities) throws FuseException {
         // The group first: changing it needs CAP_SETGID, which root keeps only while its fsuid is 0.
         FileSyscalls.setfsgid(gid);
         FileSyscalls.setfsuid(uid);
@@ -151,10 +166,12 @@ final class Creator implements AutoCloseable {
         if (FileSyscalls.setfsuid(-1) != uid || FileSyscalls.setfsgid(-1) != gid) {
             throw new FuseException(Errno.EPERM, "cannot act as uid " + uid + " gid " + gid);
         }
-        Capabilities now = FileSyscalls.capget();
-        long wanted = now.effective() | (KEPT_CAPABILITIES & now.permitted());
-        if (wanted != now.effective()) {
-            FileSyscalls.capset(now.withEffective(wanted));
+        if (keepDacCapabilities) {
+            Capabilities now = FileSyscalls.capget();
+            long wanted = now.effective() | (KEPT_CAPABILITIES & now.permitted());
+            if (wanted != now.effective()) {
+                FileSyscalls.capset(now.withEffective(wanted));
+            }
         }
     }
 

@@ -332,7 +332,18 @@ public final class PassthroughFileSystem implements FileSystem {
         // O_NOFOLLOW: the kernel asks to create only names it believes absent; should one have
         // become a symlink meanwhile, fail rather than create wherever it points.
         int openFlags = (flags & ~(O_NOCTTY | O_DIRECT)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
-        int fd = creator.asCaller(request, () -> FileSyscalls.openat(dir.fd, name, openFlags, mode));
+        int fd;
+        try {
+            // The kernel checked the right to create a new file here: only a new one may be made that way.
+            fd = creator.asCaller(request, () -> FileSyscalls.openat(dir.fd, name, openFlags | O_EXCL, mode));
+        } catch (FuseException e) {
+            if ((flags & O_EXCL) != 0 || e.errno() != Errno.EEXIST) {
+                throw e;
+            }
+            // Someone made the name since the kernel found it free: open that file, as the
+            // caller and with the source checking the caller's right to, as open(2) would.
+            fd = creator.asCallerChecked(request, () -> FileSyscalls.openat(dir.fd, name, openFlags & ~O_CREAT, 0));
+        }
         return created(fd);
     }
 
