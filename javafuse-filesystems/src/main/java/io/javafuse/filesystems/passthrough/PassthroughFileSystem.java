@@ -1,6 +1,7 @@
 package io.javafuse.filesystems.passthrough;
 
 import io.javafuse.api.Attr;
+import io.javafuse.api.ConnectionInfo;
 import io.javafuse.api.Created;
 import io.javafuse.api.DirectoryFiller;
 import io.javafuse.api.DirectoryPlusFiller;
@@ -83,12 +84,16 @@ public final class PassthroughFileSystem implements FileSystem {
     /** copy_file_range answers fit in 32 bits; ask for at most this much at once (page aligned). */
     private static final long COPY_MAX = Integer.MAX_VALUE & ~4095L;
     private static final Instant NO_TIME = Instant.EPOCH;
+    /** FUSE_WRITEBACK_CACHE in the INIT flags. */
+    private static final long WRITEBACK_CACHE = 1L << 16;
 
     private final Path source;
     private final InodeTable inodes;
     private final Creator creator;
     private final RecordLocks recordLocks = new RecordLocks();
     private final ConcurrentHashMap<Long, DirectoryHandle> directories = new ConcurrentHashMap<>();
+    /** The kernel caches writes: it reads pages through write-only handles and places appends itself. */
+    private volatile boolean writebackCache;
 
     /**
      * Mirrors {@code source}, an existing directory. The directory is held open: renaming it
@@ -123,6 +128,28 @@ public final class PassthroughFileSystem implements FileSystem {
     /** Whether created nodes belong to their callers (this process runs as root) or to this process's user. */
     public boolean createsAsCaller() {
         return creator.switchesUsers();
+    }
+
+    @Override
+    public void init(ConnectionInfo connection) {
+        writebackCache = connection.has(WRITEBACK_CACHE);
+    }
+
+    /**
+     * The flags to open the source with. With the writeback cache, the kernel fills partly
+     * written pages by reading through any handle, and sends appends at the end as it knows it:
+     * so a write-only open is made read-write, and O_APPEND (which would move every write to the
+     * source's end, pages written back included) is left to the kernel.
+     */
+    private int sourceFlags(int flags) {
+        int adjusted = flags & ~OPEN_FLAGS_DROPPED;
+        if (writebackCache) {
+            if ((adjusted & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) {
+                adjusted = (adjusted & ~FileSyscalls.O_ACCMODE) | FileSyscalls.O_RDWR;
+            }
+            adjusted &= ~FileSyscalls.O_APPEND;
+        }
+        return adjusted | O_CLOEXEC;
     }
 
     @Override
@@ -322,7 +349,7 @@ public final class PassthroughFileSystem implements FileSystem {
             throw new FuseException(Errno.ELOOP);
         }
         // Reopening the O_PATH descriptor through /proc opens the very inode, wherever it now is.
-        return Open.handle(FileSyscalls.openat(AT_FDCWD, procPath(inode.fd), (flags & ~OPEN_FLAGS_DROPPED) | O_CLOEXEC, 0));
+        return Open.handle(FileSyscalls.openat(AT_FDCWD, procPath(inode.fd), sourceFlags(flags), 0));
     }
 
     @Override
@@ -331,7 +358,7 @@ public final class PassthroughFileSystem implements FileSystem {
         Inode dir = inodes.get(parent);
         // O_NOFOLLOW: the kernel asks to create only names it believes absent; should one have
         // become a symlink meanwhile, fail rather than create wherever it points.
-        int openFlags = (flags & ~(O_NOCTTY | O_DIRECT)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+        int openFlags = sourceFlags(flags & ~O_EXCL) | (flags & O_EXCL) | O_CREAT | O_NOFOLLOW;
         int fd;
         try {
             // The kernel checked the right to create a new file here: only a new one may be made that way.
@@ -350,7 +377,7 @@ public final class PassthroughFileSystem implements FileSystem {
     @Override
     public Created tmpfile(Request request, long parent, int mode, int umask, int flags) throws IOException {
         Inode dir = inodes.get(parent);
-        int openFlags = (flags & ~(OPEN_FLAGS_DROPPED | O_TMPFILE)) | O_TMPFILE | O_CLOEXEC;
+        int openFlags = sourceFlags(flags & ~O_TMPFILE) | O_TMPFILE;
         int fd = creator.asCaller(request, () -> FileSyscalls.openat(dir.fd, ".", openFlags, mode));
         return created(fd);
     }

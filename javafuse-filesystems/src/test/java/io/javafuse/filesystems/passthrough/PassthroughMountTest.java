@@ -143,6 +143,22 @@ class PassthroughMountTest {
     }
 
     @Test
+    @Timeout(60)
+    void withTheWritebackCacheWriteOnlyHandlesAndAppendsStillWork() throws Exception {
+        Path cached = mounts.mount(new PassthroughFileSystem(source),
+                MountOptions.defaults().withWritebackCache(true)).mountpoint();
+        Files.writeString(source.resolve("w"), "0123456789");
+        // Write-only, in the middle of a page the kernel must first read through this very handle.
+        try (FileChannel channel = FileChannel.open(cached.resolve("w"), StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap("ab".getBytes(StandardCharsets.US_ASCII)), 3);
+        }
+        Files.writeString(cached.resolve("w"), "XY", StandardOpenOption.APPEND);
+        run("sh", "-c", "printf Z >> " + cached.resolve("w"));
+        assertThat(Files.readString(source.resolve("w"))).isEqualTo("012ab56789XYZ");
+        assertThat(Files.readString(cached.resolve("w"))).isEqualTo("012ab56789XYZ");
+    }
+
+    @Test
     @Timeout(120)
     void parallelWritersOnSeparateFilesEachGetTheirOwnBytes() throws Exception {
         int writers = 8;
