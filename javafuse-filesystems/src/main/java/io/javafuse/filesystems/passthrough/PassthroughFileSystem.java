@@ -506,6 +506,7 @@ public final class PassthroughFileSystem implements FileSystem {
 
     @Override
     public void release(Request request, long nodeId, long fh, int flags) throws IOException {
+        recordLocks.releaseHandle(fh);
         FileSyscalls.closeQuietly(descriptor(fh));
     }
 
@@ -643,10 +644,13 @@ public final class PassthroughFileSystem implements FileSystem {
     @Override
     public Lock getlk(Request request, long nodeId, long fh, long owner, Lock lock) throws IOException {
         Inode inode = inodes.get(nodeId);
+        RecordLock wanted = recordLock(lock);
         // The owner's own locks never conflict; an owner with none asks through the handle, which holds none.
-        int fd = recordLocks.existing(inode, owner);
-        RecordLock conflict = FileSyscalls.fcntlLock(fd >= 0 ? fd : descriptor(fh), FileSyscalls.F_OFD_GETLK,
-                recordLock(lock));
+        RecordLock conflict = recordLocks.withDescriptor(inode, owner, fh, false,
+                fd -> FileSyscalls.fcntlLock(fd, FileSyscalls.F_OFD_GETLK, wanted));
+        if (conflict == null) {
+            conflict = FileSyscalls.fcntlLock(descriptor(fh), FileSyscalls.F_OFD_GETLK, wanted);
+        }
         if (conflict.type() == FileSyscalls.F_UNLCK) {
             return new Lock(Lock.F_UNLCK, lock.start(), lock.end(), 0);
         }
@@ -658,17 +662,11 @@ public final class PassthroughFileSystem implements FileSystem {
     @Override
     public void setlk(Request request, long nodeId, long fh, long owner, Lock lock, boolean wait) throws IOException {
         Inode inode = inodes.get(nodeId);
-        int fd;
-        if (lock.type() == Lock.F_UNLCK) {
-            fd = recordLocks.existing(inode, owner);
-            if (fd < 0) {
-                return; // holds nothing here
-            }
-        } else {
-            fd = recordLocks.descriptor(inode, owner);
-        }
         RecordLock wanted = recordLock(lock);
-        retryWhileLocked(request, wait, () -> FileSyscalls.fcntlLock(fd, FileSyscalls.F_OFD_SETLK, wanted));
+        // An unlock needs no descriptor of its own: an owner without one holds nothing here.
+        boolean open = lock.type() != Lock.F_UNLCK;
+        retryWhileLocked(request, wait, () -> recordLocks.withDescriptor(inode, owner, fh, open,
+                fd -> FileSyscalls.fcntlLock(fd, FileSyscalls.F_OFD_SETLK, wanted)));
     }
 
     private static RecordLock recordLock(Lock lock) throws FuseException {

@@ -6,9 +6,11 @@ import io.javafuse.sys.FileSyscalls;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -22,35 +24,60 @@ import java.util.concurrent.locks.ReentrantLock;
  * and closed on the owner's next FLUSH (the kernel sends one on every close(2)), which releases
  * its locks as close(2) does natively. Processes working on the source directly see these locks
  * and conflict with them.
+ *
+ * <p>The owners that locked through a handle are remembered with it, and released at its
+ * RELEASE too: a FLUSH can be lost (a dying process's FLUSH is interrupted at once, and an
+ * interrupted request may be answered without reaching the filesystem), and a RELEASE means
+ * every process that shared the handle has closed it, which releases their locks as well.
  */
 final class RecordLocks implements AutoCloseable {
     private record Owner(long nodeId, long owner) {}
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Map<Owner, Integer> descriptors = new HashMap<>();
+    /** An owner's open file description; compared by identity, so that a reused number is not mistaken for it. */
+    private static final class Description {
+        final int fd;
 
-    /** The owner's descriptor for this file, or -1 if the owner has taken no lock on it. */
-    int existing(Inode inode, long owner) {
-        lock.lock();
-        try {
-            Integer fd = descriptors.get(new Owner(inode.nodeId, owner));
-            return fd != null ? fd : -1;
-        } finally {
-            lock.unlock();
+        Description(int fd) {
+            this.fd = fd;
         }
     }
 
-    /** The owner's descriptor for this file, opened on first use (for reading and writing when it can be). */
-    int descriptor(Inode inode, long owner) throws FuseException {
+    private record Taken(Owner owner, Description description) {}
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<Owner, Description> descriptors = new HashMap<>();
+    /** Per file handle, the owners that took locks through it, with the description they used. */
+    private final Map<Long, Set<Taken>> takenByHandle = new HashMap<>();
+
+    /** Something done with an owner's descriptor while it cannot be closed. */
+    @FunctionalInterface
+    interface WithDescriptor<T> {
+        T apply(int fd) throws FuseException;
+    }
+
+    /**
+     * Runs {@code action} on the owner's descriptor for this file while no FLUSH can close it,
+     * opening the descriptor first if {@code open} and the owner has none; returns null without
+     * running it if the owner has none and {@code open} is false. Only non-blocking calls belong
+     * here: the lock is shared by all owners.
+     */
+    <T> T withDescriptor(Inode inode, long owner, long fh, boolean open, WithDescriptor<T> action)
+            throws FuseException {
         Owner key = new Owner(inode.nodeId, owner);
         lock.lock();
         try {
-            Integer fd = descriptors.get(key);
-            if (fd == null) {
-                fd = reopen(inode);
-                descriptors.put(key, fd);
+            Description description = descriptors.get(key);
+            if (description == null) {
+                if (!open) {
+                    return null;
+                }
+                description = new Description(reopen(inode));
+                descriptors.put(key, description);
             }
-            return fd;
+            if (open) {
+                takenByHandle.computeIfAbsent(fh, _ -> new HashSet<>()).add(new Taken(key, description));
+            }
+            return action.apply(description.fd);
         } finally {
             lock.unlock();
         }
@@ -78,16 +105,37 @@ final class RecordLocks implements AutoCloseable {
 
     /** The owner closed a descriptor of the file: all its locks on it go, as with close(2). */
     void release(long nodeId, long owner) {
-        Integer fd;
+        Description description;
         lock.lock();
         try {
-            fd = descriptors.remove(new Owner(nodeId, owner));
+            description = descriptors.remove(new Owner(nodeId, owner));
         } finally {
             lock.unlock();
         }
-        if (fd != null) {
-            FileSyscalls.closeQuietly(fd);
+        if (description != null) {
+            FileSyscalls.closeQuietly(description.fd);
         }
+    }
+
+    /** The last descriptor of a handle is closed: the owners that locked through it have closed the file. */
+    void releaseHandle(long fh) {
+        List<Integer> closing = new ArrayList<>();
+        lock.lock();
+        try {
+            Set<Taken> taken = takenByHandle.remove(fh);
+            if (taken == null) {
+                return;
+            }
+            for (Taken t : taken) {
+                // Only the description used through this handle: one opened after a FLUSH is newer.
+                if (descriptors.remove(t.owner(), t.description())) {
+                    closing.add(t.description().fd);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        closing.forEach(FileSyscalls::closeQuietly);
     }
 
     /** The node is forgotten: no owner can hold locks through it any more. */
@@ -95,10 +143,10 @@ final class RecordLocks implements AutoCloseable {
         List<Integer> closing = new ArrayList<>();
         lock.lock();
         try {
-            for (Iterator<Map.Entry<Owner, Integer>> it = descriptors.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<Owner, Integer> entry = it.next();
+            for (Iterator<Map.Entry<Owner, Description>> it = descriptors.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Owner, Description> entry = it.next();
                 if (entry.getKey().nodeId() == nodeId) {
-                    closing.add(entry.getValue());
+                    closing.add(entry.getValue().fd);
                     it.remove();
                 }
             }
@@ -113,8 +161,9 @@ final class RecordLocks implements AutoCloseable {
         List<Integer> closing;
         lock.lock();
         try {
-            closing = new ArrayList<>(descriptors.values());
+            closing = descriptors.values().stream().map(d -> d.fd).toList();
             descriptors.clear();
+            takenByHandle.clear();
         } finally {
             lock.unlock();
         }

@@ -7,6 +7,7 @@ import io.javafuse.api.Errno;
 import io.javafuse.api.FileMode;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
+import io.javafuse.api.Lock;
 import io.javafuse.api.Operation;
 import io.javafuse.api.Request;
 import org.junit.jupiter.api.AfterEach;
@@ -168,6 +169,45 @@ class PassthroughFileSystemTest {
         fs.release(USER, node, fh, 0);
         assertThat(Files.readString(source.resolve("new"))).isEqualTo("written from a heap array!?");
         assertThat(Files.getAttribute(source.resolve("new"), "unix:uid")).isEqualTo(1234);
+    }
+
+    @Test
+    void posixLocksArePerOwnerAndGoWithTheOwnersFlushOrTheHandlesRelease() throws Exception {
+        Files.writeString(source.resolve("locked"), "0123456789");
+        long node = fs.lookup(ROOT, FileSystem.ROOT_ID, "locked").nodeId();
+        long fh1 = fs.open(ROOT, node, O_RDWR).fh();
+        long fh2 = fs.open(ROOT, node, O_RDWR).fh();
+        long fh3 = fs.open(ROOT, node, O_RDWR).fh();
+        Lock whole = new Lock(Lock.F_WRLCK, 0, Long.MAX_VALUE, 1);
+        long first = 7;
+        long second = 8;
+
+        fs.setlk(ROOT, node, fh1, first, whole, false);
+        fs.setlk(ROOT, node, fh2, first, new Lock(Lock.F_WRLCK, 2, 5, 1), false); // its own: no conflict
+        assertErrno(Errno.EAGAIN, () -> fs.setlk(ROOT, node, fh3, second, whole, false));
+        assertThat(fs.getlk(ROOT, node, fh3, second, whole).type()).isEqualTo(Lock.F_WRLCK);
+        assertThat(fs.getlk(ROOT, node, fh1, first, whole).type()).isEqualTo(Lock.F_UNLCK);
+
+        // Its FLUSH lost, the first owner's locks go with the handle it locked through.
+        fs.release(ROOT, node, fh1, 0);
+        fs.setlk(ROOT, node, fh3, second, whole, false);
+        fs.flush(ROOT, node, fh3, second);
+
+        // After a FLUSH the owner locks anew (through fh2); fh2's late RELEASE of older locks keeps the new one.
+        long fh4 = fs.open(ROOT, node, O_RDWR).fh();
+        fs.setlk(ROOT, node, fh2, first, whole, false);
+        fs.flush(ROOT, node, fh2, first);
+        fs.setlk(ROOT, node, fh4, first, whole, false);
+        fs.release(ROOT, node, fh2, 0);
+        assertErrno(Errno.EAGAIN, () -> fs.setlk(ROOT, node, fh3, second, whole, false));
+        fs.setlk(ROOT, node, fh4, first, new Lock(Lock.F_UNLCK, 0, Long.MAX_VALUE, 1), false);
+        fs.setlk(ROOT, node, fh3, second, whole, false);
+        fs.release(ROOT, node, fh3, 0);
+        fs.release(ROOT, node, fh4, 0);
+    }
+
+    private static void assertErrno(int errno, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(errno));
     }
 
     private record TestRequest(int uid, int gid) implements Request {
