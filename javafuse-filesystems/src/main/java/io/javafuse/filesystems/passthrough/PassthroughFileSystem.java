@@ -68,7 +68,9 @@ import static io.javafuse.sys.FileSyscalls.procPath;
  * use {@code default_permissions} (and {@code allow_other}): the kernel then checks every access
  * against the modes, owners and groups mirrored here; this filesystem itself checks none.
  *
- * <p>Limits: names travel as Java strings, so a source name that is not valid UTF-8 is listed
+ * <p>Limits: filesystems mounted inside the source are not mirrored (their mount points answer
+ * EOPNOTSUPP), as in passthrough_hp: the mount has one device number for all it shows. Names
+ * travel as Java strings, so a source name that is not valid UTF-8 is listed
  * under a replacement name that cannot be looked up. O_DIRECT is not passed on (the request
  * buffers are not aligned for it). Each node the kernel holds keeps one descriptor open, so the
  * process's descriptor limit bounds how many nodes the kernel can cache.
@@ -179,12 +181,20 @@ public final class PassthroughFileSystem implements FileSystem {
         return lookupChild(dir, name);
     }
 
-    /** Looks {@code name} up in {@code dir} without following a symlink, and counts one lookup of it. */
+    /**
+     * Looks {@code name} up in {@code dir} without following a symlink, and counts one lookup of
+     * it. A filesystem mounted inside the source is not mirrored (EOPNOTSUPP): its inode numbers
+     * would mix with the source's under the mount's one device number, and tools that find hard
+     * links by (st_dev, st_ino), such as cp -a, tar and du, would take unrelated files for one.
+     */
     private Entry lookupChild(Inode dir, String name) throws FuseException {
         int fd = FileSyscalls.openat(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
         Stat stat;
         try {
             stat = FileSyscalls.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+            if (stat.dev() != inodes.root().dev) {
+                throw new FuseException(Errno.EOPNOTSUPP, name + " is a mount point in the source, which is not mirrored");
+            }
         } catch (FuseException e) {
             FileSyscalls.closeQuietly(fd);
             throw e;
@@ -578,8 +588,8 @@ public final class PassthroughFileSystem implements FileSystem {
             try {
                 child = lookupChild(handle.inode, name);
             } catch (FuseException e) {
-                if (e.errno() == Errno.ENOENT) {
-                    return true; // removed since it was listed: skip it
+                if (e.errno() == Errno.ENOENT || e.errno() == Errno.EOPNOTSUPP) {
+                    return true; // removed since it was listed, or a mount point: skip it
                 }
                 if (added[0] > 0) {
                     return false; // send what there is; the next call starts with this entry

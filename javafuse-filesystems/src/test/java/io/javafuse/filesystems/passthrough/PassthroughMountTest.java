@@ -492,6 +492,26 @@ class PassthroughMountTest {
     }
 
     @Test
+    @Timeout(60)
+    void aFilesystemMountedInsideTheSourceIsNotMirrored() throws Exception {
+        Files.createDirectory(source.resolve("sub"));
+        Files.writeString(source.resolve("plain"), "x");
+        run("mount", "-t", "tmpfs", "-o", "size=1m", "javafuse-test", source.resolve("sub").toString());
+        try {
+            Files.writeString(source.resolve("sub/inside"), "other filesystem");
+            Result stat = runStatus("stat", mnt.resolve("sub").toString());
+            assertThat(stat.status()).isNotZero();
+            assertThat(stat.stderr()).contains("Operation not supported");
+            assertThat(Files.exists(mnt.resolve("sub/inside"))).isFalse();
+            // The rest of the directory is listed and usable as ever.
+            assertThat(Files.readString(mnt.resolve("plain"))).isEqualTo("x");
+            assertThat(run("ls", mnt.toString())).contains("plain");
+        } finally {
+            run("umount", source.resolve("sub").toString());
+        }
+    }
+
+    @Test
     @Timeout(120)
     void pathsLongerThanPathMaxWork() throws Exception {
         // 24 directories of 200 characters: over 4800 bytes, more than PATH_MAX, walked one name at a time.
