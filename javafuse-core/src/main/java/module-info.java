@@ -5,6 +5,7 @@
 module io.javafuse {
     exports io.javafuse;
     exports io.javafuse.api;
+    exports io.javafuse.path;
     // The system calls, for the bundled filesystems that mirror real files (passthrough).
     exports io.javafuse.sys to io.javafuse.filesystems;
 

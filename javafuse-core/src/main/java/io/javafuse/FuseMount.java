@@ -115,7 +115,7 @@ final class FuseMount implements Mount, ShutdownManager.Target {
 
     @Override
     public void setDispatcherConfig(DispatcherConfig config) {
-        session.dispatcher().reconfigure(config);
+        session.reconfigure(java.util.Objects.requireNonNull(config, "config"));
     }
 
     @Override

@@ -21,7 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "mount", description = {"Mount the in-memory filesystem (or, with --source, a directory) in the foreground.",
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Mount the in-memory filesystem (or, with --source, a directory) in the foreground.",
         "Prints one line once mounted. SIGINT or SIGTERM shuts it down gracefully (within 15 s) and exits 0;",
         "a second SIGINT forces it (exit 1)."})
 final class MountCommand implements Callable<Integer> {
@@ -52,6 +53,15 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--no-priority", description = "Run requests first in, first out (no priorities).")
     boolean noPriority;
 
+    @Option(names = "--no-write-queues",
+            description = "Run each write as soon as a handler takes it: no per-file ordering, barriers or write limits.")
+    boolean noWriteQueues;
+
+    @Option(names = "--write-behind",
+            description = "Answer writes once queued and apply them in the background; a failure is reported "
+                    + "by the next flush or fsync of the file.")
+    boolean writeBehind;
+
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
             description = "Print ops/s, MiB/s, queue depth and p99 latency on stderr every SECONDS.")
     Double statsInterval;
@@ -71,6 +81,11 @@ final class MountCommand implements Callable<Integer> {
             options = options.withReaders(readers);
         }
         options = options.withDispatcher(dispatcherConfig(options.dispatcher()));
+        if (noWriteQueues && writeBehind) {
+            throw new IllegalArgumentException("--write-behind needs the write queues; drop --no-write-queues");
+        }
+        options = options.withWriteQueues(options.writeQueues().withEnabled(!noWriteQueues)
+                .withWriteBehind(writeBehind));
         // SIGINT and SIGTERM are the library's: a graceful shutdown, then exit 0 (1 if it had to be forced).
         FileSystem filesystem = filesystem();
         if (source != null) {

@@ -8,7 +8,8 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "unmount", aliases = "umount", description = "Unmount a FUSE filesystem (also a stale one).")
+@Command(name = "unmount", aliases = "umount", mixinStandardHelpOptions = true,
+        description = "Unmount a FUSE filesystem (also a stale one).")
 final class UnmountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MOUNTPOINT")
     Path mountpoint;

@@ -131,6 +131,24 @@ class CliTest {
 
     @Test
     @Timeout(60)
+    void writeBehindWithoutWriteQueuesIsAUsageError() throws Exception {
+        Path mountpoint = newDirectory();
+        assertUsageError(start("mount", "--no-write-queues", "--write-behind", mountpoint.toString()),
+                "--write-behind", "--no-write-queues");
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    @Test
+    @Timeout(60)
+    void mountHelpPrintsTheOptions() throws Exception {
+        Cli cli = start("mount", "--help");
+        assertThat(cli.exitCode(EXITS_WITHIN)).as(cli.stderr()).isZero();
+        assertThat(cli.stdout()).contains("Usage: javafuse mount").contains("--write-behind")
+                .contains("--no-write-queues");
+    }
+
+    @Test
+    @Timeout(60)
     void noArgumentsIsAUsageError() throws Exception {
         assertUsageError(start(), "--help");
         assertUsageError(start("mount"), "MOUNTPOINT", "javafuse mount --help");

@@ -14,6 +14,9 @@ import java.util.List;
  * {@link Errno#of} (a {@link FuseException} keeps its errno, anything unexpected is EIO and is
  * logged), and the filesystem keeps serving. Methods are called concurrently from several
  * threads. To answer asynchronously, return {@link Request#later}.
+ *
+ * <p>Names, symlink targets and xattr names are the kernel's bytes as strings: UTF-8, with any
+ * byte that is not valid UTF-8 kept as an escape character, see {@link Names}.
  */
 public interface FileSystem {
     long ROOT_ID = 1;

@@ -25,13 +25,20 @@ import java.util.Locale;
  *                           handle signals themselves and call {@link Mount#initiateGracefulShutdown}
  * @param clearStaleMount    a dead FUSE mount left on the mountpoint by a killed process is
  *                           detached (and logged) instead of failing the mount
+ * @param handleKillpriv     the filesystem clears set-user-id and set-group-id bits (and
+ *                           security.capability) itself on write, truncate and chown, when the
+ *                           kernel flags the request (FUSE_HANDLE_KILLPRIV_V2); in return the
+ *                           kernel stops asking GETXATTR security.capability before every write.
+ *                           The kernel does not learn of the new mode, though: stat may show the
+ *                           old one until the attribute cache expires, so it is off by default
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
                            int readers, boolean writebackCache, boolean posixLocks, boolean flockLocks,
                            Duration entryTimeout, Duration attrTimeout, int maxBackground,
                            boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher,
-                           WriteQueueConfig writeQueues, boolean handleSignals, boolean clearStaleMount) {
+                           WriteQueueConfig writeQueues, boolean handleSignals, boolean clearStaleMount,
+                           boolean handleKillpriv) {
 
     public static final int MAX_WRITE_DEFAULT = 1 << 20;
     private static final List<String> KNOWN_FLAGS = List.of("nosuid", "suid", "nodev", "dev", "noexec", "exec",
@@ -61,7 +68,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
                 MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
                 false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false,
-                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false);
+                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false);
     }
 
     /**
@@ -88,6 +95,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                 case "flock_locks" -> o.withFlockLocks(true);
                 case "auto_unmount" -> o.withAutoUnmount(true);
                 case "clear_stale" -> o.withClearStaleMount(true);
+                case "handle_killpriv" -> o.withHandleKillpriv(true);
                 case "fsname" -> o.withFsname(required(key, value));
                 case "subtype" -> o.withSubtype(required(key, value));
                 case "max_write" -> o.withMaxWrite(number(key, value));
@@ -133,31 +141,31 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
     public MountOptions withFsname(String value) {
         return new MountOptions(value, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withSubtype(String value) {
         return new MountOptions(fsname, value, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withAllowOther(boolean value) {
         return new MountOptions(fsname, subtype, value, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withDefaultPermissions(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, value, readOnly, mountFlags, maxWrite, maxRead, blksize,
                 readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withReadOnly(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, value, mountFlags, maxWrite, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withMountFlag(String flag) {
@@ -168,102 +176,109 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         flags.add(flag);
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withMaxWrite(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, value, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withMaxRead(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 value, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withBlksize(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, value, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withReaders(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, value, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withWritebackCache(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, value, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withPosixLocks(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, value, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withFlockLocks(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, value, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withEntryTimeout(Duration value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, value, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withAttrTimeout(Duration value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, value, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withMaxBackground(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, value,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withUseFusermount(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, value, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, value, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withAutoUnmount(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, value, dispatcher, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, value, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withDispatcher(DispatcherConfig value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, value, writeQueues, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, value, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withWriteQueues(WriteQueueConfig value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, value, handleSignals, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, dispatcher, value, handleSignals, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withHandleSignals(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, value, clearStaleMount);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, value, clearStaleMount, handleKillpriv);
     }
 
     public MountOptions withClearStaleMount(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, value);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, value, handleKillpriv);
+    }
+
+    public MountOptions withHandleKillpriv(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount,
+                value);
     }
 }

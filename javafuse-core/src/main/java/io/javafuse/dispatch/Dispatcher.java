@@ -59,6 +59,14 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         default Priority priority() {
             return null;
         }
+
+        /**
+         * When the request was received ({@link System#nanoTime}), where latency starts: before any
+         * wait for room in the queue. By default, the moment it is submitted.
+         */
+        default long receivedNanos() {
+            return System.nanoTime();
+        }
     }
 
     /** Runs requests; the session's side of the dispatcher. */
@@ -72,17 +80,18 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
 
     private enum State { QUEUED, RUNNING }
 
-    private static final class Ticket<R> {
+    private static final class Ticket<R extends Dispatchable> {
         final R request;
         final Priority priority;
         final long sequence;
-        final long admittedNanos = System.nanoTime();
+        final long receivedNanos;
         State state = State.QUEUED;
 
         Ticket(R request, Priority priority, long sequence) {
             this.request = request;
             this.priority = priority;
             this.sequence = sequence;
+            this.receivedNanos = request.receivedNanos();
         }
     }
 
@@ -217,7 +226,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         }
         Operation operation = request.operation();
         statistics.completed(operation != null ? operation : Operation.CUSE_INIT,
-                System.nanoTime() - ticket.admittedNanos, errno, errno == Errno.EINTR, bytes);
+                System.nanoTime() - ticket.receivedNanos, errno, errno == Errno.EINTR, bytes);
         if (shuttingDown && tracked.isEmpty()) {
             lock.lock();
             try {

@@ -9,23 +9,35 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Request buffers, each large enough for the biggest request ({@code max_write} + 4 KiB), page
  * aligned, allocated on first use up to a fixed number and then reused. A reader that finds none
- * free waits: that is backpressure, and it bounds the memory a session can take.
+ * free waits: that is backpressure, and it bounds the memory a session can take. The number can
+ * change while buffers are in use ({@link #resize}), when the dispatcher is reconfigured.
  */
 public final class BufferPool implements AutoCloseable {
     private static final long PAGE = 4096;
 
     private final Arena arena = Arena.ofShared();
     private final ConcurrentLinkedQueue<MemorySegment> free = new ConcurrentLinkedQueue<>();
-    private final Semaphore available;
+    private final Permits available;
     private final int bufferSize;
-    private final int capacity;
+    private volatile int capacity;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
 
     public BufferPool(int bufferSize, int capacity) {
         this.bufferSize = bufferSize;
         this.capacity = capacity;
-        this.available = new Semaphore(capacity);
+        this.available = new Permits(capacity);
+    }
+
+    /** A semaphore whose permits can also be taken away, going negative while buffers are out. */
+    private static final class Permits extends Semaphore {
+        Permits(int permits) {
+            super(permits);
+        }
+
+        void reduce(int reduction) {
+            reducePermits(reduction);
+        }
     }
 
     public int bufferSize() {
@@ -34,6 +46,24 @@ public final class BufferPool implements AutoCloseable {
 
     public int capacity() {
         return capacity;
+    }
+
+    /**
+     * Changes how many buffers may be out at once. Growing lets waiting readers go on at once;
+     * shrinking makes them wait until enough buffers came back. Buffers already allocated stay
+     * allocated (and reused) until the pool is closed.
+     */
+    public synchronized void resize(int newCapacity) {
+        if (newCapacity < 1) {
+            throw new IllegalArgumentException("a buffer pool needs at least one buffer: " + newCapacity);
+        }
+        int change = newCapacity - capacity;
+        capacity = newCapacity;
+        if (change > 0) {
+            available.release(change);
+        } else if (change < 0) {
+            available.reduce(-change);
+        }
     }
 
     /** Takes a buffer, waiting while all are in use. */

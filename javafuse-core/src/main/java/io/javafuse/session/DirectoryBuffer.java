@@ -6,9 +6,9 @@ import io.javafuse.api.DirectoryFiller;
 import io.javafuse.api.DirectoryPlusFiller;
 import io.javafuse.api.Entry;
 import io.javafuse.api.FileMode;
+import io.javafuse.api.Names;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 
 import static io.javafuse.abi.Structs.align;
 import static io.javafuse.abi.Structs.u32;
@@ -32,7 +32,7 @@ final class DirectoryBuffer implements DirectoryFiller, DirectoryPlusFiller {
 
     @Override
     public boolean add(String name, long ino, int mode, long nextOffset) {
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = Names.encode(name);
         long recordLength = align(Dirent.SIZE + bytes.length);
         if (position + recordLength > reply.byteSize()) {
             return false;
@@ -44,12 +44,12 @@ final class DirectoryBuffer implements DirectoryFiller, DirectoryPlusFiller {
 
     @Override
     public boolean fits(String name) {
-        return position + align(DirentPlus.SIZE + name.getBytes(StandardCharsets.UTF_8).length) <= reply.byteSize();
+        return position + align(DirentPlus.SIZE + Names.encode(name).length) <= reply.byteSize();
     }
 
     @Override
     public boolean add(String name, Entry entry, long nextOffset) {
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = Names.encode(name);
         long recordLength = align(DirentPlus.SIZE + bytes.length);
         if (position + recordLength > reply.byteSize()) {
             return false;

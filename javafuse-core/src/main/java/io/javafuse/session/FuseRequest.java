@@ -85,7 +85,9 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
         return argumentsEnd;
     }
 
-    long startNanos() {
+    /** When the request was read from the channel. */
+    @Override
+    public long receivedNanos() {
         return startNanos;
     }
 

@@ -48,6 +48,7 @@ import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.IoctlResult;
 import io.javafuse.api.Lock;
+import io.javafuse.api.Names;
 import io.javafuse.api.Open;
 import io.javafuse.api.Operation;
 import io.javafuse.api.PollHandle;
@@ -57,10 +58,10 @@ import io.javafuse.api.WritePriority;
 import io.javafuse.writes.WriteQueues;
 import io.javafuse.api.Statx;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -157,6 +158,10 @@ final class Operations {
         try {
             dispatch(r);
         } catch (Throwable failure) {
+            if (r.writeQueue() != null) {
+                // Gives back its place if it failed before reaching the queue (no-op once queued).
+                writes.unreserve(r.writeQueue(), r.unique());
+            }
             fail(r, failure);
         } finally {
             r.handlerFinished();
@@ -166,7 +171,7 @@ final class Operations {
     /** Answers a request with an error without running its handler. */
     void answerError(FuseRequest r, int errno) {
         if (r.writeQueue() != null) {
-            writes.unreserve(r.writeQueue());
+            writes.unreserve(r.writeQueue(), r.unique());
         }
         sendError(r, errno);
         completion.finished(r, errno, 0);
@@ -540,8 +545,7 @@ final class Operations {
         if (at + length >= r.length()) {
             throw new FuseException(Errno.EINVAL, r.describe() + ": name is not terminated");
         }
-        byte[] bytes = b.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE);
-        return new String(bytes, StandardCharsets.UTF_8);
+        return Names.decode(b.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE));
     }
 
     private static SetAttr setAttr(MemorySegment b) {
@@ -732,7 +736,7 @@ final class Operations {
     }
 
     private static long bytes(MemorySegment b, long at, String text) throws FuseException {
-        return copyBytes(b, at, text.getBytes(StandardCharsets.UTF_8));
+        return copyBytes(b, at, Names.encode(text));
     }
 
     private static long copyBytes(MemorySegment b, long at, byte[] bytes) throws FuseException {
@@ -757,11 +761,12 @@ final class Operations {
     }
 
     private static byte[] nulSeparated(List<String> names) {
-        StringBuilder all = new StringBuilder();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (String name : names) {
-            all.append(name).append('\0');
+            all.writeBytes(Names.encode(name));
+            all.write(0);
         }
-        return all.toString().getBytes(StandardCharsets.UTF_8);
+        return all.toByteArray();
     }
 
     /** A poll waiter: notifying it sends the kernel a POLL notification for its handle. */

@@ -76,8 +76,7 @@ public final class Session {
         this.onTerminated = onTerminated;
         int bufferSize = Math.max(Structs.MIN_READ_BUFFER, options.maxWrite() + 4096);
         DispatcherConfig config = options.dispatcher();
-        // Every reader holds a buffer while it waits; then each queued or running request holds one.
-        this.pool = new BufferPool(bufferSize, options.readers() + config.maxQueueSize() + config.concurrency());
+        this.pool = new BufferPool(bufferSize, poolCapacity(config));
         this.operations = new Operations(fs, new ReplyEncoder(options), this::finished, this::destroyOnce);
         this.writeQueues = new WriteQueues<>(options.writeQueues(), sequencer, operations.queuedWrites());
         operations.useWriteQueues(writeQueues);
@@ -100,6 +99,26 @@ public final class Session {
 
     public WriteQueues<FuseRequest> writeQueues() {
         return writeQueues;
+    }
+
+    /** Every reader holds a buffer while it waits; then each queued or running request holds one. */
+    private int poolCapacity(DispatcherConfig config) {
+        return options.readers() + config.maxQueueSize() + config.concurrency();
+    }
+
+    /**
+     * Changes queue size, workers and ordering on the live session. The buffer pool follows, so
+     * that a longer queue or more workers are not held back by the buffers of the first config.
+     */
+    public synchronized void reconfigure(DispatcherConfig config) {
+        int capacity = poolCapacity(config);
+        if (capacity > pool.capacity()) {
+            pool.resize(capacity);
+            dispatcher.reconfigure(config);
+        } else {
+            dispatcher.reconfigure(config);
+            pool.resize(capacity);
+        }
     }
 
     /** Routes one operation to {@code handler}; null routes it back to the mounted filesystem. */
@@ -225,6 +244,9 @@ public final class Session {
         if (options.flockLocks()) {
             wanted |= InitFlags.FLOCK_LOCKS;
         }
+        if (options.handleKillpriv()) {
+            wanted |= InitFlags.HANDLE_KILLPRIV_V2;
+        }
         return wanted;
     }
 
@@ -296,21 +318,28 @@ public final class Session {
     }
 
     private void admit(FuseRequest request) throws InterruptedException {
-        sequencer.admitted(request.unique());
         Opcode opcode = request.opcode();
+        if (opcode == Opcode.WRITE && writeQueues.config().enabled()) {
+            MemorySegment b = request.buffer();
+            WriteQueues.Key key = Operations.writeKey(request, u64(b, InHeader.SIZE + WriteIn.FH));
+            // Expected on its handle before the sequencer hears of it: once a later request is settled,
+            // its handle's queue already knows about this write and does not pass it.
+            writeQueues.expect(key, request.unique());
+            sequencer.admitted(request.unique());
+            boolean fromCache = (u32(b, InHeader.SIZE + WriteIn.WRITE_FLAGS) & WriteIn.WRITE_CACHE) != 0;
+            request.priority(writeQueues.priorityOf(key, fromCache).dispatcherPriority());
+            // A full queue for this file holds the reader here: the kernel keeps the rest.
+            writeQueues.reserve(key, request.unique());
+            request.writeQueue(key);
+            dispatcher.submit(request);
+            return;
+        }
+        sequencer.admitted(request.unique());
         if (opcode == Opcode.INTERRUPT) {
             interrupt(request);
             return;
         }
-        if (opcode == Opcode.WRITE && writeQueues.config().enabled()) {
-            MemorySegment b = request.buffer();
-            WriteQueues.Key key = Operations.writeKey(request, u64(b, InHeader.SIZE + WriteIn.FH));
-            boolean fromCache = (u32(b, InHeader.SIZE + WriteIn.WRITE_FLAGS) & WriteIn.WRITE_CACHE) != 0;
-            request.priority(writeQueues.priorityOf(key, fromCache).dispatcherPriority());
-            // A full queue for this file holds the reader here: the kernel keeps the rest.
-            writeQueues.reserve(key);
-            request.writeQueue(key);
-        } else if (opcode == Opcode.FLUSH || opcode == Opcode.FSYNC) {
+        if (opcode == Opcode.FLUSH || opcode == Opcode.FSYNC) {
             request.priority(WritePriority.URGENT.dispatcherPriority());
         }
         dispatcher.submit(request);

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,6 +31,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * ready, in order, then leaves); different files proceed in parallel. With write-behind, a write
  * is answered when queued and applied later; a failure is kept and reported by the next FLUSH or
  * FSYNC of that file, as the page cache does.
+ *
+ * <p>Settled (every earlier unique was read) is not enough to apply a write: an earlier write on
+ * the same file may have been read and still be on its way (waiting for a place, queued in the
+ * dispatcher, or with a descheduled worker). So the reader makes each write expected on its
+ * handle before telling the sequencer, places are granted in unique order once the write is
+ * settled, and a queued item waits while any earlier write of its handle is expected.
  *
  * @param <R> the request type
  */
@@ -113,16 +120,29 @@ public final class WriteQueues<R extends Request> {
         return queue != null ? queue.priority : WritePriority.NORMAL;
     }
 
-    /** Called by the reader before a write is dispatched: waits while the handle's queue is full. */
-    public void reserve(Key key) throws InterruptedException {
-        queue(key).reserve();
+    /**
+     * Called by the reader for a write it has just read, before it tells the sequencer: from here
+     * on, later requests on this handle wait for this one, wherever it is on its way.
+     */
+    public void expect(Key key, long unique) {
+        queue(key).expect(unique);
+    }
+
+    /**
+     * Called by the reader before a write is dispatched: waits while the handle's queue is full.
+     * Places are granted in unique order, so a write read a moment later by another reader never
+     * takes the last place from an earlier one (which it would then have to wait for: the queue
+     * could not move). {@link #expect} is implied if the reader did not call it.
+     */
+    public void reserve(Key key, long unique) throws InterruptedException {
+        queue(key).reserve(unique);
     }
 
     /** A reserved write will not arrive (refused, or interrupted while queued in the dispatcher). */
-    public void unreserve(Key key) {
+    public void unreserve(Key key, long unique) {
         HandleQueue queue = queues.get(key);
         if (queue != null) {
-            queue.unreserve();
+            queue.unreserve(unique);
         }
     }
 
@@ -132,6 +152,7 @@ public final class WriteQueues<R extends Request> {
         Item<R> item = new Item<>(request, null, offset, data);
         if (queue.writeBehind) {
             item.acknowledged = true;
+            // Answered before it is in the queue: until then, its unique (still expected) holds back later writes.
             backend.acknowledge(request, data.byteSize());
         }
         queue.add(item);
@@ -227,6 +248,10 @@ public final class WriteQueues<R extends Request> {
         volatile boolean writeBehind = config.writeBehind();
         /** Writes reserved or queued and not yet applied; guarded by the lock. */
         volatile int count;
+        /** Uniques of writes read but not yet granted a place, in order; guarded by the lock. */
+        final TreeSet<Long> waiting = new TreeSet<>();
+        /** Uniques of writes granted a place and not yet delivered to {@link #add}; guarded by the lock. */
+        final TreeSet<Long> undelivered = new TreeSet<>();
         boolean draining;
         /** The first write-behind failure not yet reported to a FLUSH or FSYNC. */
         int unreportedErrno;
@@ -235,28 +260,77 @@ public final class WriteQueues<R extends Request> {
             this.key = key;
         }
 
-        void reserve() throws InterruptedException {
-            lock.lockInterruptibly();
+        void expect(long unique) {
+            lock.lock();
             try {
-                while (count >= config.maxQueueSize(key.fh())) {
-                    changed.await();
+                if (!undelivered.contains(unique)) {
+                    waiting.add(unique);
                 }
-                count++;
-                stats.queued(count);
-                aggregate.queued(pendingTotal.incrementAndGet());
             } finally {
                 lock.unlock();
             }
         }
 
-        void unreserve() {
-            lock.lock();
+        void reserve(long unique) throws InterruptedException {
+            expect(unique);
             try {
-                count--;
-                pendingTotal.decrementAndGet();
+                // Every write numbered before this one has been read, and so is expected here if it is ours.
+                sequencer.awaitSettled(unique, GAP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                lock.lockInterruptibly();
+            } catch (InterruptedException e) {
+                unreserve(unique);
+                throw e;
+            }
+            try {
+                while (!mayTakePlace(unique)) {
+                    changed.await();
+                }
+                waiting.remove(unique);
+                undelivered.add(unique);
+                count++;
+                stats.queued(count);
+                aggregate.queued(pendingTotal.incrementAndGet());
+                if (!waiting.isEmpty()) {
+                    // The next waiting write may take a place now, if one is left.
+                    changed.signalAll();
+                }
+            } catch (InterruptedException e) {
+                waiting.remove(unique);
                 changed.signalAll();
+                throw e;
             } finally {
                 lock.unlock();
+            }
+        }
+
+        /** The earliest waiting write takes the next free place; the lock is held. */
+        private boolean mayTakePlace(long unique) {
+            if (count < config.maxQueueSize(key.fh()) && !waiting.isEmpty() && waiting.first() == unique) {
+                return true;
+            }
+            // A write that turned up after later ones were let in (its number had been passed over
+            // as never coming): the later ones wait for it, so it must get in, even past the limit.
+            return !undelivered.isEmpty() && undelivered.last() > unique
+                    || items.stream().anyMatch(i -> i.barrier == null && i.unique() > unique);
+        }
+
+        void unreserve(long unique) {
+            boolean drainNow;
+            lock.lock();
+            try {
+                waiting.remove(unique);
+                if (undelivered.remove(unique)) {
+                    count--;
+                    pendingTotal.decrementAndGet();
+                }
+                changed.signalAll();
+                drainNow = !draining && !items.isEmpty();
+            } finally {
+                lock.unlock();
+            }
+            if (drainNow) {
+                // Later writes may have been waiting for this one; no delivery of it will drain them.
+                Thread.ofVirtual().name("javafuse-write-queue-drain").start(this::drain);
             }
         }
 
@@ -273,6 +347,13 @@ public final class WriteQueues<R extends Request> {
             lock.lock();
             try {
                 items.add(item);
+                if (item.barrier == null) {
+                    undelivered.remove(item.unique());
+                    waiting.remove(item.unique());
+                    if (!waiting.isEmpty()) {
+                        changed.signalAll();
+                    }
+                }
             } finally {
                 lock.unlock();
             }
@@ -286,7 +367,8 @@ public final class WriteQueues<R extends Request> {
                 lock.lock();
                 try {
                     Item<R> head = items.peek();
-                    if (draining || head == null) {
+                    if (draining || head == null || expectsBefore(head.unique())) {
+                        // An earlier write is on its way here; its delivery drains.
                         return;
                     }
                     if (!sequencer.isSettled(head.unique())) {
@@ -322,6 +404,11 @@ public final class WriteQueues<R extends Request> {
             }
         }
 
+        /** Whether a write numbered before {@code unique} was read and is not in the queue yet; the lock is held. */
+        private boolean expectsBefore(long unique) {
+            return !waiting.isEmpty() && waiting.first() < unique || !undelivered.isEmpty() && undelivered.first() < unique;
+        }
+
         /** The head, and with batching the contiguous writes right behind it; the lock is held. */
         private List<Item<R>> takeBatch() {
             List<Item<R>> batch = new ArrayList<>(1);
@@ -335,6 +422,7 @@ public final class WriteQueues<R extends Request> {
             while (true) {
                 Item<R> next = items.peek();
                 if (next == null || next.barrier != null || next.offset != end || !sequencer.isSettled(next.unique())
+                        || expectsBefore(next.unique())
                         || next.acknowledged != head.acknowledged || bytes + next.length() > MAX_BATCH_BYTES) {
                     return batch;
                 }

@@ -110,19 +110,29 @@ class WriteQueuesTest {
         return arena.allocate(size);
     }
 
-    /** What a reader does: admit the unique, reserve a place, then a worker delivers the write. */
+    /** What a reader does with a write it read: expects it on its handle, then tells the sequencer. */
+    void read(WriteQueues<Call> queues, long unique) {
+        queues.expect(FILE, unique);
+        sequencer.admitted(unique);
+    }
+
+    /** Reserves a place, as the reader does before dispatching, then a worker delivers the write. */
     void write(WriteQueues<Call> queues, long unique, long offset, int size) throws InterruptedException {
-        queues.reserve(FILE);
+        queues.reserve(FILE, unique);
+        deliver(queues, unique, offset, size);
+    }
+
+    void deliver(WriteQueues<Call> queues, long unique, long offset, int size) {
         queues.write(new Call(unique, Operation.WRITE), FILE, offset, data(size));
     }
 
     @Test
     void writesDeliveredOutOfOrderAreAppliedInUniqueOrder() throws Exception {
         WriteQueues<Call> queues = queues(WriteQueueConfig.defaults());
-        sequencer.admitted(2);
+        read(queues, 2);
         write(queues, 2, 0, 10);
         // Reader B returns with 6 before reader A, which took 4, has admitted it.
-        sequencer.admitted(6);
+        read(queues, 6);
         Thread late = Thread.ofVirtual().start(() -> {
             try {
                 write(queues, 6, 20, 10);
@@ -132,12 +142,72 @@ class WriteQueuesTest {
         });
         Thread.sleep(10);
         assertThat(recorder.applied).containsExactly("write 2 @0 x1 10");
-        sequencer.admitted(4);
+        read(queues, 4);
         write(queues, 4, 10, 10);
         late.join();
         queues.flushAllWriteQueues(5, TimeUnit.SECONDS);
         assertThat(recorder.applied).containsExactly("write 2 @0 x1 10", "write 4 @10 x1 10", "write 6 @20 x1 10");
         assertThat(recorder.answers).containsEntry(6L, "ok 10");
+    }
+
+    @Test
+    void aWriteStillOnItsWayToTheQueueHoldsBackLaterOnes() throws Exception {
+        WriteQueues<Call> queues = queues(WriteQueueConfig.defaults());
+        read(queues, 2);
+        read(queues, 4);
+        queues.reserve(FILE, 2);
+        queues.reserve(FILE, 4);
+        // 2 waits in the dispatcher (or its worker was descheduled) while 4's worker delivers it.
+        deliver(queues, 4, 10, 10);
+        assertThat(recorder.applied).as("4 is settled, but 2 is known to be coming").isEmpty();
+        deliver(queues, 2, 0, 10);
+        queues.flushAllWriteQueues(5, TimeUnit.SECONDS);
+        assertThat(recorder.applied).containsExactly("write 2 @0 x1 10", "write 4 @10 x1 10");
+    }
+
+    @Test
+    void theEarliestWaitingWriteGetsAFreedPlace() throws Exception {
+        WriteQueues<Call> queues = queues(WriteQueueConfig.defaults().withDefaultMaxQueueSize(1));
+        read(queues, 2);
+        recorder.gate = new CountDownLatch(1);
+        queues.reserve(FILE, 2);
+        Thread first = Thread.ofVirtual().start(() -> deliver(queues, 2, 0, 10));
+        // Two readers wait for the only place: the one with 6 started waiting first.
+        read(queues, 4);
+        read(queues, 6);
+        AtomicBoolean sixIn = new AtomicBoolean();
+        Thread six = Thread.ofVirtual().start(() -> {
+            try {
+                queues.reserve(FILE, 6);
+                sixIn.set(true);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        Thread.sleep(20);
+        AtomicBoolean fourIn = new AtomicBoolean();
+        Thread four = Thread.ofVirtual().start(() -> {
+            try {
+                queues.reserve(FILE, 4);
+                fourIn.set(true);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        Thread.sleep(20);
+        recorder.gate.countDown();
+        first.join();
+        four.join(5000);
+        assertThat(fourIn).isTrue();
+        Thread.sleep(20);
+        assertThat(sixIn).as("6 waits until 4 has left the queue").isFalse();
+        deliver(queues, 4, 10, 10);
+        six.join(5000);
+        assertThat(sixIn).isTrue();
+        deliver(queues, 6, 20, 10);
+        queues.flushAllWriteQueues(5, TimeUnit.SECONDS);
+        assertThat(recorder.applied).containsExactly("write 2 @0 x1 10", "write 4 @10 x1 10", "write 6 @20 x1 10");
+        assertThat(queues.stats().aggregate().maxQueueSize()).isEqualTo(1);
     }
 
     @Test
@@ -154,9 +224,10 @@ class WriteQueuesTest {
     @Test
     void anFsyncWaitsForEarlierWritesAndGoesBeforeLaterOnes() throws Exception {
         WriteQueues<Call> queues = queues(WriteQueueConfig.defaults());
-        for (long u = 2; u <= 10; u += 2) {
-            sequencer.admitted(u);
+        for (long u : new long[] {2, 4, 6, 10}) {
+            read(queues, u);
         }
+        sequencer.admitted(8);
         recorder.gate = new CountDownLatch(1);
         Thread writer = Thread.ofVirtual().start(() -> {
             try {
@@ -167,9 +238,11 @@ class WriteQueuesTest {
         });
         Thread.sleep(10);
         write(queues, 4, 10, 10);
+        queues.reserve(FILE, 6);
+        queues.reserve(FILE, 10);
         queues.barrier(new Call(8, Operation.FSYNC), FILE, WriteQueues.Barrier.FSYNC);
-        write(queues, 10, 30, 10);
-        write(queues, 6, 20, 10);   // delivered late, but numbered before the fsync
+        deliver(queues, 10, 30, 10);
+        deliver(queues, 6, 20, 10);   // delivered late, but numbered before the fsync
         assertThat(recorder.answers).doesNotContainKey(8L);
         recorder.gate.countDown();
         writer.join();
@@ -182,16 +255,16 @@ class WriteQueuesTest {
     void aFullQueueBlocksAdmissionInsteadOfDropping() throws Exception {
         WriteQueues<Call> queues = queues(WriteQueueConfig.defaults().withHandleMaxQueueSize(FILE.fh(), 2));
         recorder.gate = new CountDownLatch(1);
-        for (long u = 2; u <= 8; u += 2) {
-            sequencer.admitted(u);
+        for (long u = 2; u <= 6; u += 2) {
+            read(queues, u);
         }
+        queues.reserve(FILE, 2);   // the first write's place
+        queues.reserve(FILE, 4);   // the second
         Thread.ofVirtual().start(() -> queues.write(new Call(2, Operation.WRITE), FILE, 0, data(1)));
-        queues.reserve(FILE);   // the first write's place
-        queues.reserve(FILE);   // the second
         AtomicBoolean third = new AtomicBoolean();
         Thread blocked = Thread.ofVirtual().start(() -> {
             try {
-                queues.reserve(FILE);
+                queues.reserve(FILE, 6);
                 third.set(true);
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
@@ -234,7 +307,7 @@ class WriteQueuesTest {
     void batchingHandsContiguousQueuedWritesOverTogether() throws Exception {
         WriteQueues<Call> queues = queues(WriteQueueConfig.defaults().withBatching(true));
         for (long u = 2; u <= 10; u += 2) {
-            sequencer.admitted(u);
+            read(queues, u);
         }
         recorder.gate = new CountDownLatch(1);
         Thread first = Thread.ofVirtual().start(() -> {
@@ -260,9 +333,9 @@ class WriteQueuesTest {
     @Test
     void flushingWithATimeoutNamesWhatIsLeft() throws Exception {
         WriteQueues<Call> queues = queues(WriteQueueConfig.defaults());
-        sequencer.admitted(2);
+        read(queues, 2);
         recorder.gate = new CountDownLatch(1);
-        queues.reserve(FILE);
+        queues.reserve(FILE, 2);
         Thread.ofVirtual().start(() -> queues.write(new Call(2, Operation.WRITE), FILE, 0, data(1)));
         assertThatThrownBy(() -> queues.flushWriteQueue(FILE.fh(), 50, TimeUnit.MILLISECONDS))
                 .isInstanceOf(TimeoutException.class).hasMessageContaining("handle 1").hasMessageContaining("1 writes");

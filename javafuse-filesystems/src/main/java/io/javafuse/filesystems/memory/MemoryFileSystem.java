@@ -9,6 +9,7 @@ import io.javafuse.api.Errno;
 import io.javafuse.api.FileMode;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
+import io.javafuse.api.Names;
 import io.javafuse.api.Open;
 import io.javafuse.api.Request;
 import io.javafuse.api.SetAttr;
@@ -18,7 +19,6 @@ import io.javafuse.filesystems.memory.Directory.DirEntry;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -186,7 +186,7 @@ public final class MemoryFileSystem implements FileSystem {
 
     @Override
     public Entry symlink(Request request, long parent, String name, String target) throws FuseException {
-        if (utf8Length(target) > SYMLINK_MAX) {
+        if (Names.byteLength(target) > SYMLINK_MAX) {
             throw new FuseException(Errno.ENAMETOOLONG);
         }
         return addNode(request, parent, name,
@@ -387,9 +387,18 @@ public final class MemoryFileSystem implements FileSystem {
                 if (changes.size() < 0) {
                     throw new FuseException(Errno.EINVAL);
                 }
+                boolean resized = changes.size() != file.size();
+                boolean hadPages = file.blocks() > 0;
                 file.truncate(changes.size(), store);
-                // truncate(2) and ftruncate(2) set m/ctime even when the size stays the same.
-                file.modified(now);
+                // As on tmpfs: a new size sets m/ctime, and so does a truncation through an open file
+                // (ftruncate, O_TRUNC: the kernel passes its handle). truncate(2) to the size the file
+                // has sets them only if the file holds pages (tmpfs then cuts what lies past the end,
+                // which stamps the file); on a file without pages it changes nothing at all.
+                if (resized || changes.fh() != NO_HANDLE || hadPages) {
+                    file.modified(now);
+                } else if (isSizeOnly(changes)) {
+                    return node.attr();
+                }
             }
             // chown(2) of anything but a directory drops the set-id bits too; an explicit mode
             // (which the kernel sends when it drops them itself) takes precedence.
@@ -420,6 +429,11 @@ public final class MemoryFileSystem implements FileSystem {
         } finally {
             node.lock.unlock();
         }
+    }
+
+    private static boolean isSizeOnly(SetAttr changes) {
+        return changes.mode() == null && changes.uid() == null && changes.gid() == null && !changes.changesTimes()
+                && !changes.killSetIdBits();
     }
 
     @Override
@@ -886,7 +900,7 @@ public final class MemoryFileSystem implements FileSystem {
     }
 
     private static void checkXattrName(String name) throws FuseException {
-        if (name.isEmpty() || utf8Length(name) > XATTR_NAME_MAX) {
+        if (name.isEmpty() || Names.byteLength(name) > XATTR_NAME_MAX) {
             throw new FuseException(Errno.ERANGE);
         }
         String namespace = XATTR_NAMESPACES.stream().filter(name::startsWith).findFirst()
@@ -1088,7 +1102,7 @@ public final class MemoryFileSystem implements FileSystem {
     }
 
     private static void checkNameLength(String name) throws FuseException {
-        if (utf8Length(name) > NAME_MAX) {
+        if (Names.byteLength(name) > NAME_MAX) {
             throw new FuseException(Errno.ENAMETOOLONG);
         }
     }
@@ -1100,9 +1114,5 @@ public final class MemoryFileSystem implements FileSystem {
                 || name.indexOf('\0') >= 0) {
             throw new FuseException(Errno.EINVAL);
         }
-    }
-
-    private static int utf8Length(String text) {
-        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 }

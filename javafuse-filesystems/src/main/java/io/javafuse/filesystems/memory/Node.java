@@ -90,5 +90,7 @@ abstract sealed class Node permits Directory, RegularFile, Symlink, SpecialFile 
         if ((permissions & S_IXGRP) != 0) {
             permissions &= ~FileMode.S_ISGID;
         }
+        // File capabilities are privileges too: a write drops them, as the kernel's killpriv does.
+        xattrs.remove("security.capability");
     }
 }

@@ -6,9 +6,11 @@ import io.javafuse.api.FuseException;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -16,6 +18,10 @@ import java.util.TreeMap;
  * st_blocks, SEEK_DATA/SEEK_HOLE and hole punching come out as they do there. A missing page is
  * a hole and reads as zeros. Every byte at or past {@link #size} is zero, so growing the file
  * needs no clearing. All methods run under {@link #lock}.
+ *
+ * <p>A page that fallocate reserved is counted in st_blocks but, as on tmpfs, stays a hole for
+ * SEEK_DATA and SEEK_HOLE until something is written to it (or, a quirk of tmpfs that this
+ * copies, fallocate covers it a second time).
  */
 final class RegularFile extends Node {
     static final int PAGE_SIZE = PageStore.PAGE_SIZE;
@@ -23,6 +29,8 @@ final class RegularFile extends Node {
 
     /** Page index (offset / PAGE_SIZE) to its bytes. */
     private final NavigableMap<Long, MemorySegment> pages = new TreeMap<>();
+    /** Indexes of the pages fallocate reserved that nothing has written yet. */
+    private final Set<Long> unwritten = new HashSet<>();
     private long size;
     /** An O_TMPFILE opened without O_EXCL may be given a name by link(2) although nlink is 0. */
     boolean linkable;
@@ -87,10 +95,12 @@ final class RegularFile extends Node {
         return (int) done;
     }
 
-    /** The page at this index, allocated if missing; null when the filesystem is full. */
+    /** The page at this index for writing, allocated if missing; null when the filesystem is full. */
     private MemorySegment pageAt(long index, PageStore store) {
         MemorySegment page = pages.get(index);
-        if (page == null && store.tryReserve(PAGE_SIZE)) {
+        if (page != null) {
+            unwritten.remove(index);
+        } else if (store.tryReserve(PAGE_SIZE)) {
             page = store.page();
             pages.put(index, page);
         }
@@ -123,7 +133,12 @@ final class RegularFile extends Node {
             throw new FuseException(Errno.ENOSPC);
         }
         for (long index = first; index < last; index++) {
-            pages.computeIfAbsent(index, _ -> store.page());
+            if (pages.containsKey(index)) {
+                unwritten.remove(index);
+            } else {
+                pages.put(index, store.page());
+                unwritten.add(index);
+            }
         }
     }
 
@@ -138,6 +153,7 @@ final class RegularFile extends Node {
             int to = (int) Math.min(PAGE_SIZE, end - pageStart);
             if (punch && from == 0 && to == PAGE_SIZE) {
                 it.remove();
+                unwritten.remove(page.getKey());
                 store.recycle(page.getValue());
                 store.release(PAGE_SIZE);
             } else {
@@ -146,21 +162,22 @@ final class RegularFile extends Node {
         }
     }
 
-    /** SEEK_DATA at page granularity: the first offset at or after {@code offset} in a page; -1 if none before the end. */
+    /** SEEK_DATA at page granularity: the first offset at or after {@code offset} in a written page; -1 if none before the end. */
     long seekData(long offset) {
-        Long index = pages.ceilingKey(offset / PAGE_SIZE);
-        if (index == null) {
-            return -1;
+        for (long index : pages.tailMap(offset / PAGE_SIZE, true).keySet()) {
+            if (!unwritten.contains(index)) {
+                long data = Math.max(offset, index * PAGE_SIZE);
+                return data < size ? data : -1;
+            }
         }
-        long data = Math.max(offset, index * PAGE_SIZE);
-        return data < size ? data : -1;
+        return -1;
     }
 
-    /** SEEK_HOLE: the first offset at or after {@code offset} outside any page; the end of the file counts as a hole. */
+    /** SEEK_HOLE: the first offset at or after {@code offset} outside any written page; the end of the file counts as a hole. */
     long seekHole(long offset) {
         long index = offset / PAGE_SIZE;
         for (long present : pages.tailMap(index, true).keySet()) {
-            if (present != index) {
+            if (present != index || unwritten.contains(present)) {
                 break;
             }
             index++;
@@ -174,9 +191,10 @@ final class RegularFile extends Node {
         dropPages(pages, store);
     }
 
-    private static void dropPages(Map<Long, MemorySegment> dropped, PageStore store) {
+    private void dropPages(Map<Long, MemorySegment> dropped, PageStore store) {
         dropped.values().forEach(store::recycle);
         store.release((long) dropped.size() * PAGE_SIZE);
+        unwritten.removeAll(dropped.keySet());
         dropped.clear();
     }
 }

@@ -4,6 +4,7 @@ import io.javafuse.api.Attr;
 import io.javafuse.api.Errno;
 import io.javafuse.api.FileMode;
 import io.javafuse.api.FileSystem;
+import io.javafuse.api.SetAttr;
 import io.javafuse.api.StatFs;
 import org.junit.jupiter.api.Test;
 
@@ -120,6 +121,30 @@ class MemoryDataTest extends FileSystemFixture {
     }
 
     @Test
+    void truncateToTheSameSizeStampsTimesLikeTmpfs() throws Exception {
+        long[] empty = fileWith(ROOT, "empty", "");
+        age(empty[0]);
+        // truncate(2) (no handle) of a file without pages: tmpfs changes nothing.
+        setattr(empty[0], size(0));
+        assertThat(attr(empty[0]).mtime()).isEqualTo(LONG_AGO);
+        assertThat(attr(empty[0]).ctime()).isEqualTo(LONG_AGO);
+        // ftruncate(2) comes with the handle and sets m/ctime.
+        setattr(empty[0], new SetAttr(null, null, null, 0L, null, false, null, false, null, false, empty[1]));
+        assertThat(attr(empty[0]).mtime()).isAfter(LONG_AGO);
+        assertThat(attr(empty[0]).ctime()).isAfter(LONG_AGO);
+
+        // truncate(2) of a file that holds pages: tmpfs cuts past the end and stamps the file.
+        long[] file = fileWith(ROOT, "f", "abc");
+        age(file[0]);
+        setattr(file[0], size(3));
+        assertThat(attr(file[0]).mtime()).isAfter(LONG_AGO);
+        // A new size sets them in any case.
+        age(empty[0]);
+        setattr(empty[0], size(2));
+        assertThat(attr(empty[0]).mtime()).isAfter(LONG_AGO);
+    }
+
+    @Test
     void truncateShrinksAndGrowsWithZeros() throws Exception {
         long[] file = fileWith(ROOT, "f", "0123456789");
         age(file[0]);
@@ -200,12 +225,39 @@ class MemoryDataTest extends FileSystemFixture {
         assertThat(attr.blocks()).isEqualTo(3 * PAGE / 512);
         assertThat(attr.mtime()).isAfter(LONG_AGO);
         assertThat(read(file[0], file[1], 2 * PAGE, 2 * PAGE)).isEqualTo(new byte[2 * PAGE]);
-        assertThat(seek(file, PAGE, SEEK_DATA)).isEqualTo(2 * PAGE);
+        // Reserved but never written: a hole for SEEK_DATA, as on tmpfs.
+        assertErrno(Errno.ENXIO, () -> seek(file, PAGE, SEEK_DATA));
 
         // Within the file: nothing changes size.
         fs.fallocate(AS_ROOT, file[0], file[1], 0, 10, 0);
         assertThat(attr(file[0]).size()).isEqualTo(4 * PAGE);
         assertThat(readString(file[0], file[1], 0, 1)).isEqualTo("x");
+    }
+
+    @Test
+    void reservedPagesAreHolesUntilWritten() throws Exception {
+        long[] file = fileWith(ROOT, "f", "");
+        fs.fallocate(AS_ROOT, file[0], file[1], 0, 4 * PAGE, 0);
+        assertThat(attr(file[0]).blocks()).isEqualTo(4 * PAGE / 512);
+        assertErrno(Errno.ENXIO, () -> seek(file, 0, SEEK_DATA));
+        assertThat(seek(file, 0, SEEK_HOLE)).isZero();
+
+        // One byte makes its whole page data; reading does not.
+        write(file[0], file[1], PAGE + 10, new byte[] {1});
+        read(file[0], file[1], 3 * PAGE, PAGE);
+        assertThat(seek(file, 0, SEEK_DATA)).isEqualTo(PAGE);
+        assertThat(seek(file, PAGE, SEEK_HOLE)).isEqualTo(2 * PAGE);
+        assertErrno(Errno.ENXIO, () -> seek(file, 2 * PAGE, SEEK_DATA));
+
+        // tmpfs initializes a page that fallocate reserved before when fallocate covers it again.
+        fs.fallocate(AS_ROOT, file[0], file[1], 3 * PAGE, PAGE, 0);
+        assertThat(seek(file, 2 * PAGE, SEEK_DATA)).isEqualTo(3 * PAGE);
+
+        // Truncating away a reserved page and growing again leaves a plain hole.
+        setattr(file[0], size(PAGE));
+        setattr(file[0], size(4 * PAGE));
+        assertThat(attr(file[0]).blocks()).isEqualTo(PAGE / 512);
+        assertErrno(Errno.ENXIO, () -> seek(file, PAGE, SEEK_DATA));
     }
 
     @Test

@@ -1,0 +1,62 @@
+package io.javafuse.session;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(30)
+class BufferPoolTest {
+    @Test
+    void growingLetsAWaitingAcquireGoOn() throws Exception {
+        try (BufferPool pool = new BufferPool(4096, 1)) {
+            MemorySegment first = pool.acquire();
+            CompletableFuture<MemorySegment> second = CompletableFuture.supplyAsync(() -> acquire(pool));
+            assertThatThrownBy(() -> second.get(100, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+            pool.resize(2);
+            assertThat(second.get(5, TimeUnit.SECONDS).byteSize()).isEqualTo(4096);
+            assertThat(pool.inUse()).isEqualTo(2);
+            pool.release(first);
+            pool.release(second.get());
+            assertThat(pool.inUse()).isZero();
+        }
+    }
+
+    @Test
+    void shrinkingMakesAcquireWaitUntilEnoughCameBack() throws Exception {
+        try (BufferPool pool = new BufferPool(4096, 3)) {
+            List<MemorySegment> out = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                out.add(pool.acquire());
+            }
+            pool.resize(1);
+            assertThat(pool.capacity()).isEqualTo(1);
+            assertThat(pool.inUse()).isEqualTo(3);
+            CompletableFuture<MemorySegment> next = CompletableFuture.supplyAsync(() -> acquire(pool));
+            pool.release(out.removeLast());
+            pool.release(out.removeLast());
+            assertThatThrownBy(() -> next.get(100, TimeUnit.MILLISECONDS))
+                    .as("one buffer is still out and the capacity is one").isInstanceOf(TimeoutException.class);
+            pool.release(out.removeLast());
+            assertThat(next.get(5, TimeUnit.SECONDS)).isNotNull();
+            pool.release(next.get());
+            assertThat(pool.inUse()).isZero();
+        }
+    }
+
+    private static MemorySegment acquire(BufferPool pool) {
+        try {
+            return pool.acquire();
+        } catch (InterruptedException e) {
+            throw new RuntimeException(e);
+        }
+    }
+}
