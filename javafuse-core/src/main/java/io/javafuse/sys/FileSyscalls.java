@@ -2,6 +2,7 @@ package io.javafuse.sys;
 
 import io.javafuse.api.Errno;
 import io.javafuse.api.FuseException;
+import io.javafuse.api.Names;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -13,7 +14,6 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -287,9 +287,16 @@ public final class FileSyscalls {
         return new IllegalStateException(t);
     }
 
-    /** A native C string; the empty string is a valid argument (for AT_EMPTY_PATH). */
+    /**
+     * A native C string of a name as the API carries it ({@link Names}: bytes that are not UTF-8
+     * come back as they were); the empty string is a valid argument (for AT_EMPTY_PATH).
+     */
     private static MemorySegment cString(Arena arena, String s) {
-        return arena.allocateFrom(s, StandardCharsets.UTF_8);
+        byte[] bytes = Names.encode(s);
+        MemorySegment c = arena.allocate(bytes.length + 1L);
+        MemorySegment.copy(bytes, 0, c, JAVA_BYTE, 0, bytes.length);
+        c.set(JAVA_BYTE, bytes.length, (byte) 0);
+        return c;
     }
 
     // ---- descriptors and names
@@ -820,7 +827,7 @@ public final class FileSyscalls {
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == 0) {
                 if (i > start) {
-                    names.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+                    names.add(Names.decode(java.util.Arrays.copyOfRange(bytes, start, i)));
                 }
                 start = i + 1;
             }
@@ -894,8 +901,9 @@ public final class FileSyscalls {
 
     /** One {@code linux_dirent64}: the name as raw bytes, and the offset of the entry after it. */
     public record Dirent(long ino, long nextOffset, int type, byte[] name, int recordLength) {
+        /** The name as the API carries it (see {@link Names}). */
         public String nameString() {
-            return new String(name, StandardCharsets.UTF_8);
+            return Names.decode(name);
         }
     }
 
