@@ -11,6 +11,7 @@ import io.javafuse.api.FileMode;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.Lock;
+import io.javafuse.api.Names;
 import io.javafuse.api.Open;
 import io.javafuse.api.Request;
 import io.javafuse.api.SetAttr;
@@ -24,7 +25,6 @@ import io.javafuse.sys.FileSyscalls.StatVfs;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,9 +69,8 @@ import static io.javafuse.sys.FileSyscalls.procPath;
  * against the modes, owners and groups mirrored here; this filesystem itself checks none.
  *
  * <p>Limits: filesystems mounted inside the source are not mirrored (their mount points answer
- * EOPNOTSUPP), as in passthrough_hp: the mount has one device number for all it shows. Names
- * travel as Java strings, so a source name that is not valid UTF-8 is listed
- * under a replacement name that cannot be looked up. O_DIRECT is not passed on (the request
+ * EOPNOTSUPP), as in passthrough_hp: the mount has one device number for all it shows. O_DIRECT
+ * is not passed on (the request
  * buffers are not aligned for it). Each node the kernel holds keeps one descriptor open, so the
  * process's descriptor limit bounds how many nodes the kernel can cache.
  */
@@ -86,6 +85,8 @@ public final class PassthroughFileSystem implements FileSystem {
     /** copy_file_range answers fit in 32 bits; ask for at most this much at once (page aligned). */
     private static final long COPY_MAX = Integer.MAX_VALUE & ~4095L;
     private static final Instant NO_TIME = Instant.EPOCH;
+    /** FUSE_WRITE_KILL_SUIDGID: with handle_killpriv, this write must drop the set-id bits. */
+    private static final int WRITE_KILL_SUIDGID = 1 << 2;
     /** FUSE_WRITEBACK_CACHE in the INIT flags. */
     private static final long WRITEBACK_CACHE = 1L << 16;
 
@@ -297,11 +298,7 @@ public final class PassthroughFileSystem implements FileSystem {
         if (changes.mode() != null) {
             FileSyscalls.fchmodat(AT_FDCWD, path, changes.mode() & FileMode.PERMISSIONS, 0);
         } else if (changes.killSetIdBits()) {
-            int mode = stat(inode).mode();
-            int kept = mode & ~(FileMode.S_ISUID | ((mode & S_IXGRP) != 0 ? FileMode.S_ISGID : 0));
-            if (kept != mode) {
-                FileSyscalls.fchmodat(AT_FDCWD, path, kept & FileMode.PERMISSIONS, 0);
-            }
+            killSetIdBits(inode);
         }
         if (changes.uid() != null || changes.gid() != null) {
             FileSyscalls.fchownat(inode.fd, "", changes.uid() != null ? changes.uid() : -1,
@@ -326,6 +323,27 @@ public final class PassthroughFileSystem implements FileSystem {
         return attr(stat(inode));
     }
 
+    /**
+     * Drops set-user-id, set-group-id (when group-executable) and file capabilities, as a write or
+     * truncate by an unprivileged process does natively: with handle_killpriv the kernel leaves it
+     * to the filesystem, and this process, being root, would keep them.
+     */
+    private static void killSetIdBits(Inode inode) throws FuseException {
+        String path = procPath(inode.fd);
+        int mode = stat(inode).mode();
+        int kept = mode & ~(FileMode.S_ISUID | ((mode & S_IXGRP) != 0 ? FileMode.S_ISGID : 0));
+        if (kept != mode) {
+            FileSyscalls.fchmodat(AT_FDCWD, path, kept & FileMode.PERMISSIONS, 0);
+        }
+        try {
+            FileSyscalls.removexattr(path, "security.capability");
+        } catch (FuseException e) {
+            if (e.errno() != Errno.ENODATA && e.errno() != Errno.EOPNOTSUPP) {
+                throw e;
+            }
+        }
+    }
+
     private static long seconds(Instant time) {
         return time != null ? time.getEpochSecond() : 0;
     }
@@ -336,7 +354,7 @@ public final class PassthroughFileSystem implements FileSystem {
 
     @Override
     public String readlink(Request request, long nodeId) throws IOException {
-        return new String(FileSyscalls.readlinkat(inodes.get(nodeId).fd, ""), StandardCharsets.UTF_8);
+        return Names.decode(FileSyscalls.readlinkat(inodes.get(nodeId).fd, ""));
     }
 
     private static Stat stat(Inode inode) throws FuseException {
@@ -437,6 +455,9 @@ public final class PassthroughFileSystem implements FileSystem {
     public int write(Request request, long nodeId, long fh, long offset, MemorySegment data, int writeFlags)
             throws IOException {
         int fd = descriptor(fh);
+        if ((writeFlags & WRITE_KILL_SUIDGID) != 0) {
+            killSetIdBits(inodes.get(nodeId));
+        }
         long total = 0;
         long length = data.byteSize();
         while (total < length) {
@@ -462,6 +483,9 @@ public final class PassthroughFileSystem implements FileSystem {
     public long writeGathered(Request request, long nodeId, long fh, long offset, List<MemorySegment> pieces,
                               int writeFlags) throws IOException {
         int fd = descriptor(fh);
+        if ((writeFlags & WRITE_KILL_SUIDGID) != 0) {
+            killSetIdBits(inodes.get(nodeId));
+        }
         long total = 0;
         for (MemorySegment piece : pieces) {
             total += piece.byteSize();

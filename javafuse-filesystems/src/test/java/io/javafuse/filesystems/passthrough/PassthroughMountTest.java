@@ -356,6 +356,40 @@ class PassthroughMountTest {
 
     @Test
     @Timeout(60)
+    void namesThatAreNotUtf8ComeThroughByteForByte() throws Exception {
+        String bytes = "import os, sys\n"
+                + "src, mnt = os.fsencode(sys.argv[1]), os.fsencode(sys.argv[2])\n"
+                + "latin = b'caf\\xe9-\\xff\\xfe'\n"
+                + "with open(os.path.join(src, latin), 'w') as f: f.write('from the source')\n"
+                + "print(latin in os.listdir(mnt), open(os.path.join(mnt, latin)).read())\n"
+                + "other = b'made-\\xe0\\x80'\n"
+                + "with open(os.path.join(mnt, other), 'w') as f: f.write('through the mount')\n"
+                + "print(other in os.listdir(src), open(os.path.join(src, other)).read())\n"
+                + "os.symlink(b'target-\\xfa', os.path.join(mnt, b'link-\\xfb'))\n"
+                + "print(os.readlink(os.path.join(src, b'link-\\xfb')) == b'target-\\xfa',"
+                + " os.readlink(os.path.join(mnt, b'link-\\xfb')) == b'target-\\xfa')\n"
+                + "os.rename(os.path.join(mnt, latin), os.path.join(mnt, b'renamed-\\xe9'))\n"
+                + "print(sorted(os.listdir(src)) == sorted(os.listdir(mnt)), len(os.listdir(mnt)))\n";
+        assertThat(run("python3", "-c", bytes, source.toString(), mnt.toString()))
+                .isEqualTo("True from the source\nTrue through the mount\nTrue True\nTrue 3\n");
+    }
+
+    @Test
+    @Timeout(60)
+    void withHandleKillprivAWriteByAnotherUserDropsTheSetIdBits() throws Exception {
+        Path killing = mounts.mount(new PassthroughFileSystem(source), MountOptions.defaults().withAllowOther(true)
+                .withDefaultPermissions(true).withHandleKillpriv(true).withAttrTimeout(Duration.ZERO)
+                .withEntryTimeout(Duration.ZERO)).mountpoint();
+        Path file = Files.writeString(source.resolve("setid"), "x");
+        run("chown", OTHER_USER + ":" + OTHER_USER, file.toString());
+        run("chmod", "6777", file.toString());
+        asOtherUser("sh", "-c", "echo more >> " + killing.resolve("setid"));
+        assertThat(mode(file) & 07777).isEqualTo(0777);
+        assertThat(Files.readString(file)).isEqualTo("xmore\n");
+    }
+
+    @Test
+    @Timeout(60)
     void renameFlagsExchangeAndNoReplaceArePassedOn() throws Exception {
         Files.writeString(mnt.resolve("a"), "A");
         Files.writeString(mnt.resolve("b"), "B");
