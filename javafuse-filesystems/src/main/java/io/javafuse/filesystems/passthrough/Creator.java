@@ -159,7 +159,8 @@ final class Creator implements AutoCloseable {
     }
 
     private static void become(int uid, int gid, boolean keepDacCapabilities) throws FuseException {
-        // The group first: changing it needs CAP_SETGID, which root keeps only while its fsuid is 0.
+        // Changing the fsuid away from 0 drops the filesystem capabilities (CAP_DAC_OVERRIDE,
+        // CAP_FOWNER, CAP_FSETID, CAP_MKNOD, ...) from the effective set; setting it back restores them.
         FileSyscalls.setfsgid(gid);
         FileSyscalls.setfsuid(uid);
         // setfsuid and setfsgid report no errors: ask again, and never create as someone else.
