@@ -2,4 +2,5 @@
 module io.javafuse.filesystems {
     requires transitive io.javafuse;
     exports io.javafuse.filesystems.memory;
+    exports io.javafuse.filesystems.passthrough;
 }

@@ -3,11 +3,13 @@ package io.javafuse.cli;
 import io.javafuse.Fuse;
 import io.javafuse.api.ConnectionInfo;
 import io.javafuse.api.DispatcherConfig;
+import io.javafuse.api.FileSystem;
 import io.javafuse.api.Mount;
 import io.javafuse.api.MountOptions;
 import io.javafuse.api.ShutdownCallback;
 import io.javafuse.api.ShutdownStats;
 import io.javafuse.filesystems.memory.MemoryFileSystem;
+import io.javafuse.filesystems.passthrough.PassthroughFileSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,12 +22,16 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "mount", mixinStandardHelpOptions = true,
-        description = {"Mount the in-memory filesystem in the foreground.",
+        description = {"Mount the in-memory filesystem (or, with --source, a directory) in the foreground.",
         "Prints one line once mounted. SIGINT or SIGTERM shuts it down gracefully (within 15 s) and exits 0;",
         "a second SIGINT forces it (exit 1)."})
 final class MountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
     Path mountpoint;
+
+    @Option(names = "--source", paramLabel = "DIR",
+            description = "Mirror the directory DIR (passthrough, its locks included) instead of the in-memory filesystem.")
+    Path source;
 
     @Option(names = "-o", paramLabel = "OPT[,OPT...]", split = ",",
             description = "Mount options: ro, allow_other, default_permissions, fsname=, subtype=, max_read=, "
@@ -81,7 +87,12 @@ final class MountCommand implements Callable<Integer> {
         options = options.withWriteQueues(options.writeQueues().withEnabled(!noWriteQueues)
                 .withWriteBehind(writeBehind));
         // SIGINT and SIGTERM are the library's: a graceful shutdown, then exit 0 (1 if it had to be forced).
-        Mount mount = Fuse.mount(new MemoryFileSystem(), mountpoint, options);
+        FileSystem filesystem = filesystem();
+        if (source != null) {
+            // Locks taken through the mount are the source's, seen by everyone who uses it.
+            options = options.withPosixLocks(true).withFlockLocks(true);
+        }
+        Mount mount = Fuse.mount(filesystem, mountpoint, options);
         StatsReport stats = new StatsReport(mount);
         mount.registerShutdownCallback(new ShutdownCallback() {
             @Override
@@ -114,6 +125,18 @@ final class MountCommand implements Callable<Integer> {
         }
         ShutdownStats result = mount.shutdownStats();
         return result == null || result.gracefulCompletion() ? 0 : 1;
+    }
+
+    /** The in-memory filesystem, or with --source the passthrough filesystem of that directory. */
+    private FileSystem filesystem() throws IOException {
+        if (source == null) {
+            return new MemoryFileSystem();
+        }
+        if (!Files.isDirectory(source)) {
+            throw new IllegalArgumentException("--source " + source
+                    + (Files.exists(source) ? " is not a directory" : " does not exist"));
+        }
+        return new PassthroughFileSystem(source);
     }
 
     private DispatcherConfig dispatcherConfig(DispatcherConfig config) {

@@ -1,0 +1,1059 @@
+package io.javafuse.sys;
+
+import io.javafuse.api.Errno;
+import io.javafuse.api.FuseException;
+import io.javafuse.api.Names;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The file system calls a filesystem that mirrors a directory needs: the {@code *at()} family on
+ * descriptors (including {@code O_PATH} ones), positional I/O straight into and out of memory
+ * segments, locks, extended attributes, directory listing with {@code getdents64}, and the
+ * per-thread identity calls ({@code setfsuid}, {@code setfsgid}, capabilities, {@code unshare}).
+ *
+ * <p>Like {@link Syscalls}, each call captures errno and turns a failure into a
+ * {@link FuseException} carrying it. Every struct the kernel fills or reads is a
+ * {@link MemoryLayout} here, and offsets are taken from the layouts, never written by hand.
+ * The layouts are those of 64-bit Linux (x86_64 and aarch64 agree on all of them); the few
+ * {@code open(2)} flags that differ between the two are chosen by architecture.
+ */
+public final class FileSyscalls {
+    private FileSyscalls() {}
+
+    private static final boolean AARCH64 = System.getProperty("os.arch", "").equals("aarch64");
+
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_ACCMODE = 3;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_TRUNC = 01000;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_DIRECTORY = AARCH64 ? 040000 : 0200000;
+    public static final int O_NOFOLLOW = AARCH64 ? 0100000 : 0400000;
+    public static final int O_DIRECT = AARCH64 ? 0200000 : 040000;
+    public static final int O_NOATIME = 01000000;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int O_PATH = 010000000;
+    public static final int O_TMPFILE = 020000000 | O_DIRECTORY;
+
+    public static final int AT_FDCWD = -100;
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    public static final int AT_REMOVEDIR = 0x200;
+    public static final int AT_SYMLINK_FOLLOW = 0x400;
+    public static final int AT_EMPTY_PATH = 0x1000;
+
+    /** {@code utimensat}: a nanosecond value meaning "now" or "leave unchanged". */
+    public static final long UTIME_NOW = (1L << 30) - 1;
+    public static final long UTIME_OMIT = (1L << 30) - 2;
+
+    public static final int SEEK_SET = 0;
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
+
+    public static final int F_OFD_GETLK = 36;
+    public static final int F_OFD_SETLK = 37;
+    public static final int F_RDLCK = 0;
+    public static final int F_WRLCK = 1;
+    public static final int F_UNLCK = 2;
+
+    public static final int LOCK_SH = 1;
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
+    public static final int LOCK_UN = 8;
+
+    public static final int STATX_BASIC_STATS = 0x7ff;
+    public static final int STATX_BTIME = 0x800;
+
+    public static final int CLONE_FS = 0x200;
+    public static final int CAP_DAC_OVERRIDE = 1;
+    public static final int CAP_DAC_READ_SEARCH = 2;
+    private static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+
+    private static final int PATH_MAX = 4096;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final ThreadLocal<MemorySegment> ERRNO_STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
+
+    // ---- struct layouts
+
+    /** {@code struct statx_timestamp}. */
+    private static final StructLayout STATX_TIMESTAMP = MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"),
+            JAVA_INT.withName("tv_nsec"), JAVA_INT.withName("__reserved"));
+
+    /** {@code struct statx} (256 bytes), the same on every architecture. */
+    public static final StructLayout STATX = MemoryLayout.structLayout(
+            JAVA_INT.withName("stx_mask"), JAVA_INT.withName("stx_blksize"), JAVA_LONG.withName("stx_attributes"),
+            JAVA_INT.withName("stx_nlink"), JAVA_INT.withName("stx_uid"), JAVA_INT.withName("stx_gid"),
+            JAVA_SHORT.withName("stx_mode"), JAVA_SHORT.withName("__spare0"), JAVA_LONG.withName("stx_ino"),
+            JAVA_LONG.withName("stx_size"), JAVA_LONG.withName("stx_blocks"), JAVA_LONG.withName("stx_attributes_mask"),
+            STATX_TIMESTAMP.withName("stx_atime"), STATX_TIMESTAMP.withName("stx_btime"),
+            STATX_TIMESTAMP.withName("stx_ctime"), STATX_TIMESTAMP.withName("stx_mtime"),
+            JAVA_INT.withName("stx_rdev_major"), JAVA_INT.withName("stx_rdev_minor"),
+            JAVA_INT.withName("stx_dev_major"), JAVA_INT.withName("stx_dev_minor"),
+            JAVA_LONG.withName("stx_mnt_id"), MemoryLayout.paddingLayout(104));
+
+    /** {@code struct flock} of 64-bit Linux. */
+    public static final StructLayout FLOCK = MemoryLayout.structLayout(JAVA_SHORT.withName("l_type"),
+            JAVA_SHORT.withName("l_whence"), MemoryLayout.paddingLayout(4), JAVA_LONG.withName("l_start"),
+            JAVA_LONG.withName("l_len"), JAVA_INT.withName("l_pid"), MemoryLayout.paddingLayout(4));
+
+    /** The fixed head of {@code struct linux_dirent64}; the NUL-terminated name follows it. */
+    public static final StructLayout LINUX_DIRENT64 = MemoryLayout.structLayout(JAVA_LONG.withName("d_ino"),
+            JAVA_LONG.withName("d_off"), JAVA_SHORT.withName("d_reclen"), JAVA_BYTE.withName("d_type"));
+
+    /** glibc's {@code struct statvfs} of 64-bit Linux. */
+    public static final StructLayout STATVFS = MemoryLayout.structLayout(JAVA_LONG.withName("f_bsize"),
+            JAVA_LONG.withName("f_frsize"), JAVA_LONG.withName("f_blocks"), JAVA_LONG.withName("f_bfree"),
+            JAVA_LONG.withName("f_bavail"), JAVA_LONG.withName("f_files"), JAVA_LONG.withName("f_ffree"),
+            JAVA_LONG.withName("f_favail"), JAVA_LONG.withName("f_fsid"), JAVA_LONG.withName("f_flag"),
+            JAVA_LONG.withName("f_namemax"), MemoryLayout.sequenceLayout(6, JAVA_INT).withName("__f_spare"));
+
+    /** {@code struct timespec}. */
+    public static final StructLayout TIMESPEC = MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"),
+            JAVA_LONG.withName("tv_nsec"));
+
+    /** {@code struct __user_cap_header_struct}. */
+    private static final StructLayout CAP_HEADER = MemoryLayout.structLayout(JAVA_INT.withName("version"),
+            JAVA_INT.withName("pid"));
+
+    /** {@code struct __user_cap_data_struct}; version 3 passes two of them (capabilities 0-31, 32-63). */
+    private static final StructLayout CAP_DATA = MemoryLayout.structLayout(JAVA_INT.withName("effective"),
+            JAVA_INT.withName("permitted"), JAVA_INT.withName("inheritable"));
+
+    private static final long STX_MASK = offset(STATX, "stx_mask");
+    private static final long STX_BLKSIZE = offset(STATX, "stx_blksize");
+    private static final long STX_NLINK = offset(STATX, "stx_nlink");
+    private static final long STX_UID = offset(STATX, "stx_uid");
+    private static final long STX_GID = offset(STATX, "stx_gid");
+    private static final long STX_MODE = offset(STATX, "stx_mode");
+    private static final long STX_INO = offset(STATX, "stx_ino");
+    private static final long STX_SIZE = offset(STATX, "stx_size");
+    private static final long STX_BLOCKS = offset(STATX, "stx_blocks");
+    private static final long STX_ATIME = offset(STATX, "stx_atime");
+    private static final long STX_BTIME = offset(STATX, "stx_btime");
+    private static final long STX_CTIME = offset(STATX, "stx_ctime");
+    private static final long STX_MTIME = offset(STATX, "stx_mtime");
+    private static final long STX_RDEV_MAJOR = offset(STATX, "stx_rdev_major");
+    private static final long STX_RDEV_MINOR = offset(STATX, "stx_rdev_minor");
+    private static final long STX_DEV_MAJOR = offset(STATX, "stx_dev_major");
+    private static final long STX_DEV_MINOR = offset(STATX, "stx_dev_minor");
+    private static final long TS_SEC = offset(STATX_TIMESTAMP, "tv_sec");
+    private static final long TS_NSEC = offset(STATX_TIMESTAMP, "tv_nsec");
+
+    private static final long L_TYPE = offset(FLOCK, "l_type");
+    private static final long L_WHENCE = offset(FLOCK, "l_whence");
+    private static final long L_START = offset(FLOCK, "l_start");
+    private static final long L_LEN = offset(FLOCK, "l_len");
+    private static final long L_PID = offset(FLOCK, "l_pid");
+
+    private static final long D_INO = offset(LINUX_DIRENT64, "d_ino");
+    private static final long D_OFF = offset(LINUX_DIRENT64, "d_off");
+    private static final long D_RECLEN = offset(LINUX_DIRENT64, "d_reclen");
+    private static final long D_TYPE = offset(LINUX_DIRENT64, "d_type");
+    /** The name starts right after d_type (offset 19), not at the padded size of the head. */
+    private static final long D_NAME = D_TYPE + 1;
+
+    private static final long TIMESPEC_SEC = offset(TIMESPEC, "tv_sec");
+    private static final long TIMESPEC_NSEC = offset(TIMESPEC, "tv_nsec");
+
+    // ---- functions
+
+    private static final MethodHandle OPENAT = function("openat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
+    private static final MethodHandle DUP = function("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle STATX_CALL = function("statx",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle MKDIRAT = function("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MKNODAT = function("mknodat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle SYMLINKAT = function("symlinkat",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle READLINKAT = function("readlinkat",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle RENAMEAT2 = function("renameat2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LINKAT = function("linkat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle UNLINKAT = function("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FCHMODAT = function("fchmodat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCHOWNAT = function("fchownat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle UTIMENSAT = function("utimensat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle PREAD = function("pread",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITE = function("pwrite",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITEV = function("pwritev",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle FTRUNCATE = function("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle TRUNCATE = function("truncate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle FSYNC = function("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FDATASYNC = function("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FALLOCATE = function("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle LSEEK = function("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle COPY_FILE_RANGE = function("copy_file_range",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle FSTATVFS = function("fstatvfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle GETXATTR = function("getxattr",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle SETXATTR = function("setxattr",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle LISTXATTR = function("listxattr",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle REMOVEXATTR = function("removexattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle FLOCK_CALL = function("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCNTL_POINTER = function("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle GETDENTS64 = function("getdents64",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle SETFSUID = function("setfsuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETFSGID = function("setfsgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle CAPGET = function("capget", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle CAPSET = function("capset", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle UNSHARE = function("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle UMASK = LINKER.downcallHandle(LIBC.findOrThrow("umask"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.findOrThrow("geteuid"),
+            FunctionDescriptor.of(JAVA_INT));
+
+    private static MethodHandle function(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        Linker.Option[] all = new Linker.Option[options.length + 1];
+        all[0] = CAPTURE_ERRNO;
+        System.arraycopy(options, 0, all, 1, options.length);
+        return LINKER.downcallHandle(LIBC.findOrThrow(name), descriptor, all);
+    }
+
+    private static long offset(GroupLayout layout, String field) {
+        return layout.byteOffset(groupElement(field));
+    }
+
+    private static MemorySegment errnoState() {
+        return ERRNO_STATE.get();
+    }
+
+    private static int lastErrno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    private static FuseException failure(String call, MemorySegment state) {
+        int errno = lastErrno(state);
+        return new FuseException(errno, call + ": " + Errno.name(errno));
+    }
+
+    private static FuseException failure(String call, String path, MemorySegment state) {
+        int errno = lastErrno(state);
+        return new FuseException(errno, call + " " + path + ": " + Errno.name(errno));
+    }
+
+    private static RuntimeException unexpected(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+
+    /**
+     * A native C string of a name as the API carries it ({@link Names}: bytes that are not UTF-8
+     * come back as they were); the empty string is a valid argument (for AT_EMPTY_PATH).
+     */
+    private static MemorySegment cString(Arena arena, String s) {
+        byte[] bytes = Names.encode(s);
+        MemorySegment c = arena.allocate(bytes.length + 1L);
+        MemorySegment.copy(bytes, 0, c, JAVA_BYTE, 0, bytes.length);
+        c.set(JAVA_BYTE, bytes.length, (byte) 0);
+        return c;
+    }
+
+    // ---- descriptors and names
+
+    /** openat(2); {@code mode} is used only with O_CREAT or O_TMPFILE. */
+    public static int openat(int dirfd, String path, int flags, int mode) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            int fd = (int) OPENAT.invokeExact(state, dirfd, cString(arena, path), flags, mode);
+            if (fd < 0) {
+                throw failure("openat", path, state);
+            }
+            return fd;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static int dup(int fd) throws FuseException {
+        try {
+            MemorySegment state = errnoState();
+            int copy = (int) DUP.invokeExact(state, fd);
+            if (copy < 0) {
+                throw failure("dup", state);
+            }
+            return copy;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void close(int fd) throws FuseException {
+        Syscalls.close(fd);
+    }
+
+    /** Closes {@code fd}, ignoring errors: for clean-up paths where the descriptor is gone either way. */
+    public static void closeQuietly(int fd) {
+        try {
+            Syscalls.close(fd);
+        } catch (FuseException ignored) {
+            // close(2) releases the descriptor even when it reports an error
+        }
+    }
+
+    /** The {@code /proc/self/fd} path of a descriptor, by which an O_PATH descriptor can be reopened or named. */
+    public static String procPath(int fd) {
+        return "/proc/self/fd/" + fd;
+    }
+
+    /** What {@code statx(2)} reports; {@code dev} combines the device's major and minor numbers. */
+    public record Stat(long dev, long ino, int mode, int nlink, int uid, int gid, int rdevMajor, int rdevMinor,
+                       long size, long blocks, int blksize, Instant atime, Instant mtime, Instant ctime,
+                       Instant btime) {}
+
+    /** statx(2) of {@code path} relative to {@code dirfd}; with AT_EMPTY_PATH and "" of {@code dirfd} itself. */
+    public static Stat statx(int dirfd, String path, int flags) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(STATX);
+            MemorySegment state = errnoState();
+            int result = (int) STATX_CALL.invokeExact(state, dirfd, cString(arena, path), flags,
+                    STATX_BASIC_STATS | STATX_BTIME, buf);
+            if (result < 0) {
+                throw failure("statx", path, state);
+            }
+            int mask = buf.get(JAVA_INT, STX_MASK);
+            long dev = ((long) buf.get(JAVA_INT, STX_DEV_MAJOR) << 32) | Integer.toUnsignedLong(buf.get(JAVA_INT, STX_DEV_MINOR));
+            return new Stat(dev, buf.get(JAVA_LONG, STX_INO), Short.toUnsignedInt(buf.get(JAVA_SHORT, STX_MODE)),
+                    buf.get(JAVA_INT, STX_NLINK), buf.get(JAVA_INT, STX_UID), buf.get(JAVA_INT, STX_GID),
+                    buf.get(JAVA_INT, STX_RDEV_MAJOR), buf.get(JAVA_INT, STX_RDEV_MINOR), buf.get(JAVA_LONG, STX_SIZE),
+                    buf.get(JAVA_LONG, STX_BLOCKS), buf.get(JAVA_INT, STX_BLKSIZE), timestamp(buf, STX_ATIME),
+                    timestamp(buf, STX_MTIME), timestamp(buf, STX_CTIME),
+                    (mask & STATX_BTIME) != 0 ? timestamp(buf, STX_BTIME) : null);
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    private static Instant timestamp(MemorySegment buf, long at) {
+        return Instant.ofEpochSecond(buf.get(JAVA_LONG, at + TS_SEC), Integer.toUnsignedLong(buf.get(JAVA_INT, at + TS_NSEC)));
+    }
+
+    public static void mkdirat(int dirfd, String name, int mode) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) MKDIRAT.invokeExact(state, dirfd, cString(arena, name), mode) < 0) {
+                throw failure("mkdirat", name, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** mknodat(2); {@code device} is a {@code dev_t} as glibc's makedev builds it. */
+    public static void mknodat(int dirfd, String name, int mode, long device) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) MKNODAT.invokeExact(state, dirfd, cString(arena, name), mode, device) < 0) {
+                throw failure("mknodat", name, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** glibc's makedev: major and minor numbers into a 64-bit {@code dev_t}. */
+    public static long makedev(long major, long minor) {
+        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8)
+                | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+    }
+
+    public static void symlinkat(String target, int dirfd, String name) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) SYMLINKAT.invokeExact(state, cString(arena, target), dirfd, cString(arena, name)) < 0) {
+                throw failure("symlinkat", name, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** readlinkat(2) as raw bytes; with "" it reads the symlink an O_PATH descriptor refers to. */
+    public static byte[] readlinkat(int dirfd, String path) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(PATH_MAX);
+            MemorySegment state = errnoState();
+            long n = (long) READLINKAT.invokeExact(state, dirfd, cString(arena, path), buf, (long) PATH_MAX);
+            if (n < 0) {
+                throw failure("readlinkat", path, state);
+            }
+            return buf.asSlice(0, n).toArray(JAVA_BYTE);
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** renameat2(2) with RENAME_NOREPLACE (1), RENAME_EXCHANGE (2) or RENAME_WHITEOUT (4). */
+    public static void renameat2(int olddirfd, String oldName, int newdirfd, String newName, int flags)
+            throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) RENAMEAT2.invokeExact(state, olddirfd, cString(arena, oldName), newdirfd, cString(arena, newName),
+                    flags) < 0) {
+                throw failure("renameat2", oldName, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void linkat(int olddirfd, String oldPath, int newdirfd, String newName, int flags) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) LINKAT.invokeExact(state, olddirfd, cString(arena, oldPath), newdirfd, cString(arena, newName),
+                    flags) < 0) {
+                throw failure("linkat", newName, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** unlinkat(2); AT_REMOVEDIR makes it rmdir. */
+    public static void unlinkat(int dirfd, String name, int flags) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) UNLINKAT.invokeExact(state, dirfd, cString(arena, name), flags) < 0) {
+                throw failure("unlinkat", name, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fchmodat(2); glibc's follows the path (flags 0), so an O_PATH descriptor is named by its {@link #procPath}. */
+    public static void fchmodat(int dirfd, String path, int mode, int flags) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) FCHMODAT.invokeExact(state, dirfd, cString(arena, path), mode, flags) < 0) {
+                throw failure("fchmodat", path, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fchownat(2); -1 leaves the owner or group unchanged. */
+    public static void fchownat(int dirfd, String path, int uid, int gid, int flags) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) FCHOWNAT.invokeExact(state, dirfd, cString(arena, path), uid, gid, flags) < 0) {
+                throw failure("fchownat", path, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * utimensat(2). Each time is seconds and nanoseconds; a nanosecond value of {@link #UTIME_NOW}
+     * or {@link #UTIME_OMIT} means now or unchanged. With AT_EMPTY_PATH and "" it changes the node
+     * an O_PATH descriptor refers to, symbolic links included.
+     */
+    public static void utimensat(int dirfd, String path, long atimeSeconds, long atimeNanos, long mtimeSeconds,
+                                 long mtimeNanos, int flags) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment times = arena.allocate(TIMESPEC, 2);
+            times.set(JAVA_LONG, TIMESPEC_SEC, atimeSeconds);
+            times.set(JAVA_LONG, TIMESPEC_NSEC, atimeNanos);
+            times.set(JAVA_LONG, TIMESPEC.byteSize() + TIMESPEC_SEC, mtimeSeconds);
+            times.set(JAVA_LONG, TIMESPEC.byteSize() + TIMESPEC_NSEC, mtimeNanos);
+            MemorySegment state = errnoState();
+            if ((int) UTIMENSAT.invokeExact(state, dirfd, cString(arena, path), times, flags) < 0) {
+                throw failure("utimensat", path, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- data
+
+    /**
+     * pread(2) into {@code destination} (once: the count may be short). A native segment is read
+     * into directly; a heap segment goes through a native buffer.
+     */
+    public static long pread(int fd, MemorySegment destination, long offset) throws FuseException {
+        if (!destination.isNative()) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buffer = arena.allocate(Math.max(1, destination.byteSize()));
+                long n = pread(fd, buffer.asSlice(0, destination.byteSize()), offset);
+                MemorySegment.copy(buffer, 0, destination, 0, n);
+                return n;
+            }
+        }
+        try {
+            MemorySegment state = errnoState();
+            long n = (long) PREAD.invokeExact(state, fd, destination, destination.byteSize(), offset);
+            if (n < 0) {
+                throw failure("pread", state);
+            }
+            return n;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** pwrite(2) of {@code data} (once: the count may be short); heap segments go through a native buffer. */
+    public static long pwrite(int fd, MemorySegment data, long offset) throws FuseException {
+        if (!data.isNative()) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buffer = arena.allocate(Math.max(1, data.byteSize()));
+                MemorySegment.copy(data, 0, buffer, 0, data.byteSize());
+                return pwrite(fd, buffer.asSlice(0, data.byteSize()), offset);
+            }
+        }
+        try {
+            MemorySegment state = errnoState();
+            long n = (long) PWRITE.invokeExact(state, fd, data, data.byteSize(), offset);
+            if (n < 0) {
+                throw failure("pwrite", state);
+            }
+            return n;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The most pieces one {@link #pwritev} takes (IOV_MAX). */
+    public static final int IOV_MAX = 1024;
+
+    /**
+     * pwritev(2) of up to {@link #IOV_MAX} pieces, contiguous in the file from {@code offset}
+     * (once: the count may be short). Native pieces are written from where they are.
+     */
+    public static long pwritev(int fd, List<MemorySegment> pieces, long offset) throws FuseException {
+        if (pieces.size() > IOV_MAX) {
+            throw new IllegalArgumentException("pwritev of " + pieces.size() + " pieces; at most " + IOV_MAX);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment iovecs = arena.allocate(Syscalls.IOVEC, Math.max(1, pieces.size()));
+            long base = Syscalls.IOVEC.byteOffset(groupElement("iov_base"));
+            long length = Syscalls.IOVEC.byteOffset(groupElement("iov_len"));
+            for (int i = 0; i < pieces.size(); i++) {
+                MemorySegment piece = pieces.get(i);
+                if (!piece.isNative()) {
+                    MemorySegment copy = arena.allocate(Math.max(1, piece.byteSize())).asSlice(0, piece.byteSize());
+                    MemorySegment.copy(piece, 0, copy, 0, piece.byteSize());
+                    piece = copy;
+                }
+                long at = i * Syscalls.IOVEC.byteSize();
+                iovecs.set(ADDRESS, at + base, piece);
+                iovecs.set(JAVA_LONG, at + length, piece.byteSize());
+            }
+            MemorySegment state = errnoState();
+            long n = (long) PWRITEV.invokeExact(state, fd, iovecs, pieces.size(), offset);
+            if (n < 0) {
+                throw failure("pwritev", state);
+            }
+            return n;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void ftruncate(int fd, long length) throws FuseException {
+        try {
+            MemorySegment state = errnoState();
+            if ((int) FTRUNCATE.invokeExact(state, fd, length) < 0) {
+                throw failure("ftruncate", state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void truncate(String path, long length) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) TRUNCATE.invokeExact(state, cString(arena, path), length) < 0) {
+                throw failure("truncate", path, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fsync(2), or fdatasync(2) when only the data (and what is needed to read it back) must reach the disk. */
+    public static void fsync(int fd, boolean dataOnly) throws FuseException {
+        try {
+            MemorySegment state = errnoState();
+            int result = dataOnly ? (int) FDATASYNC.invokeExact(state, fd) : (int) FSYNC.invokeExact(state, fd);
+            if (result < 0) {
+                throw failure(dataOnly ? "fdatasync" : "fsync", state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void fallocate(int fd, int mode, long offset, long length) throws FuseException {
+        try {
+            MemorySegment state = errnoState();
+            if ((int) FALLOCATE.invokeExact(state, fd, mode, offset, length) < 0) {
+                throw failure("fallocate", state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static long lseek(int fd, long offset, int whence) throws FuseException {
+        try {
+            MemorySegment state = errnoState();
+            long result = (long) LSEEK.invokeExact(state, fd, offset, whence);
+            if (result < 0) {
+                throw failure("lseek", state);
+            }
+            return result;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** copy_file_range(2) at explicit offsets (the descriptors' positions are not used); returns the bytes copied. */
+    public static long copyFileRange(int fdIn, long offsetIn, int fdOut, long offsetOut, long length, int flags)
+            throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocateFrom(JAVA_LONG, offsetIn);
+            MemorySegment out = arena.allocateFrom(JAVA_LONG, offsetOut);
+            MemorySegment state = errnoState();
+            long n = (long) COPY_FILE_RANGE.invokeExact(state, fdIn, in, fdOut, out, length, flags);
+            if (n < 0) {
+                throw failure("copy_file_range", state);
+            }
+            return n;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** What {@code statvfs(3)} reports. */
+    public record StatVfs(long blockSize, long fragmentSize, long blocks, long blocksFree, long blocksAvailable,
+                          long files, long filesFree, long nameMax) {}
+
+    /** fstatvfs(3); works on O_PATH descriptors. */
+    public static StatVfs fstatvfs(int fd) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(STATVFS);
+            MemorySegment state = errnoState();
+            if ((int) FSTATVFS.invokeExact(state, fd, buf) < 0) {
+                throw failure("fstatvfs", state);
+            }
+            return new StatVfs(buf.get(JAVA_LONG, offset(STATVFS, "f_bsize")), buf.get(JAVA_LONG, offset(STATVFS, "f_frsize")),
+                    buf.get(JAVA_LONG, offset(STATVFS, "f_blocks")), buf.get(JAVA_LONG, offset(STATVFS, "f_bfree")),
+                    buf.get(JAVA_LONG, offset(STATVFS, "f_bavail")), buf.get(JAVA_LONG, offset(STATVFS, "f_files")),
+                    buf.get(JAVA_LONG, offset(STATVFS, "f_ffree")), buf.get(JAVA_LONG, offset(STATVFS, "f_namemax")));
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- extended attributes (by path: O_PATH descriptors take no f*xattr calls, their procPath does)
+
+    /** getxattr(2) of the whole value, however long it is. */
+    public static byte[] getxattr(String path, String name) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = cString(arena, path);
+            MemorySegment cName = cString(arena, name);
+            MemorySegment state = errnoState();
+            while (true) {
+                long size = (long) GETXATTR.invokeExact(state, cPath, cName, MemorySegment.NULL, 0L);
+                if (size < 0) {
+                    throw failure("getxattr", name, state);
+                }
+                MemorySegment value = arena.allocate(Math.max(1, size));
+                long n = (long) GETXATTR.invokeExact(state, cPath, cName, value, size);
+                if (n >= 0) {
+                    return value.asSlice(0, n).toArray(JAVA_BYTE);
+                }
+                if (lastErrno(state) != Errno.ERANGE) {
+                    throw failure("getxattr", name, state);
+                }
+                // it grew between the two calls: ask again
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** setxattr(2) with XATTR_CREATE (1) or XATTR_REPLACE (2) or 0. */
+    public static void setxattr(String path, String name, MemorySegment value, int flags) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment nativeValue = value;
+            if (!value.isNative()) {
+                nativeValue = arena.allocate(Math.max(1, value.byteSize())).asSlice(0, value.byteSize());
+                MemorySegment.copy(value, 0, nativeValue, 0, value.byteSize());
+            }
+            MemorySegment state = errnoState();
+            if ((int) SETXATTR.invokeExact(state, cString(arena, path), cString(arena, name), nativeValue,
+                    value.byteSize(), flags) < 0) {
+                throw failure("setxattr", name, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** listxattr(2): the names, in the order the filesystem keeps them. */
+    public static List<String> listxattr(String path) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = cString(arena, path);
+            MemorySegment state = errnoState();
+            while (true) {
+                long size = (long) LISTXATTR.invokeExact(state, cPath, MemorySegment.NULL, 0L);
+                if (size < 0) {
+                    throw failure("listxattr", path, state);
+                }
+                MemorySegment list = arena.allocate(Math.max(1, size));
+                long n = (long) LISTXATTR.invokeExact(state, cPath, list, size);
+                if (n >= 0) {
+                    return nulSeparated(list.asSlice(0, n).toArray(JAVA_BYTE));
+                }
+                if (lastErrno(state) != Errno.ERANGE) {
+                    throw failure("listxattr", path, state);
+                }
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    private static List<String> nulSeparated(byte[] bytes) {
+        List<String> names = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                if (i > start) {
+                    names.add(Names.decode(java.util.Arrays.copyOfRange(bytes, start, i)));
+                }
+                start = i + 1;
+            }
+        }
+        return names;
+    }
+
+    public static void removexattr(String path, String name) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoState();
+            if ((int) REMOVEXATTR.invokeExact(state, cString(arena, path), cString(arena, name)) < 0) {
+                throw failure("removexattr", name, state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- locks
+
+    /** flock(2); with LOCK_NB a conflict is {@link Errno#EAGAIN} (EWOULDBLOCK). */
+    public static void flock(int fd, int operation) throws FuseException {
+        try {
+            MemorySegment state = errnoState();
+            if ((int) FLOCK_CALL.invokeExact(state, fd, operation) < 0) {
+                throw failure("flock", state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * A record lock as {@code struct flock} holds it (always from the start of the file).
+     *
+     * @param length 0 for "to the end of the file"
+     * @param pid    the holder's process id in a F_GETLK answer; -1 for an open file description lock
+     */
+    public record RecordLock(int type, long start, long length, int pid) {}
+
+    /**
+     * fcntl(2) with a {@code struct flock}: F_OFD_GETLK answers the first conflicting lock (or one
+     * of type F_UNLCK), F_OFD_SETLK takes or releases one and fails with EAGAIN on a conflict.
+     */
+    public static RecordLock fcntlLock(int fd, int command, RecordLock lock) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flock = arena.allocate(FLOCK);
+            flock.set(JAVA_SHORT, L_TYPE, (short) lock.type());
+            flock.set(JAVA_SHORT, L_WHENCE, (short) SEEK_SET);
+            flock.set(JAVA_LONG, L_START, lock.start());
+            flock.set(JAVA_LONG, L_LEN, lock.length());
+            flock.set(JAVA_INT, L_PID, 0);
+            MemorySegment state = errnoState();
+            if ((int) FCNTL_POINTER.invokeExact(state, fd, command, flock) < 0) {
+                throw failure("fcntl(" + command + ")", state);
+            }
+            return new RecordLock(flock.get(JAVA_SHORT, L_TYPE), flock.get(JAVA_LONG, L_START),
+                    flock.get(JAVA_LONG, L_LEN), flock.get(JAVA_INT, L_PID));
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- directories
+
+    /** One {@code linux_dirent64}: the name as raw bytes, and the offset of the entry after it. */
+    public record Dirent(long ino, long nextOffset, int type, byte[] name, int recordLength) {
+        /** The name as the API carries it (see {@link Names}). */
+        public String nameString() {
+            return Names.decode(name);
+        }
+    }
+
+    /** getdents64(2) into {@code buffer} (native); returns the bytes filled, 0 at the end of the directory. */
+    public static long getdents64(int fd, MemorySegment buffer) throws FuseException {
+        try {
+            MemorySegment state = errnoState();
+            long n = (long) GETDENTS64.invokeExact(state, fd, buffer, buffer.byteSize());
+            if (n < 0) {
+                throw failure("getdents64", state);
+            }
+            return n;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The entry at {@code at} in a buffer {@link #getdents64} filled. */
+    public static Dirent dirent(MemorySegment buffer, long at) {
+        int recordLength = Short.toUnsignedInt(buffer.get(JAVA_SHORT, at + D_RECLEN));
+        long nameStart = at + D_NAME;
+        long nameEnd = nameStart;
+        long limit = at + recordLength;
+        while (nameEnd < limit && buffer.get(JAVA_BYTE, nameEnd) != 0) {
+            nameEnd++;
+        }
+        return new Dirent(buffer.get(JAVA_LONG, at + D_INO), buffer.get(JAVA_LONG, at + D_OFF),
+                Byte.toUnsignedInt(buffer.get(JAVA_BYTE, at + D_TYPE)),
+                buffer.asSlice(nameStart, nameEnd - nameStart).toArray(JAVA_BYTE), recordLength);
+    }
+
+    // ---- the calling thread's identity
+
+    /**
+     * setfsuid(2): the user id the calling thread's file accesses and creations use (glibc's
+     * wrapper is the bare system call, so it changes this thread only). Returns the previous one;
+     * {@code setfsuid(-1)} changes nothing and tells the current one.
+     */
+    public static int setfsuid(int uid) {
+        try {
+            return (int) SETFSUID.invokeExact(errnoState(), uid);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** setfsgid(2), for the calling thread only; see {@link #setfsuid}. */
+    public static int setfsgid(int gid) {
+        try {
+            return (int) SETFSGID.invokeExact(errnoState(), gid);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The calling thread's capability sets, as 64-bit masks (bit n is capability n). */
+    public record Capabilities(long effective, long permitted, long inheritable) {
+        public boolean hasEffective(int capability) {
+            return (effective & (1L << capability)) != 0;
+        }
+
+        public Capabilities withEffective(long mask) {
+            return new Capabilities(mask, permitted, inheritable);
+        }
+    }
+
+    public static Capabilities capget() throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = capHeader(arena);
+            MemorySegment data = arena.allocate(CAP_DATA, 2);
+            MemorySegment state = errnoState();
+            if ((int) CAPGET.invokeExact(state, header, data) < 0) {
+                throw failure("capget", state);
+            }
+            return new Capabilities(capWord(data, "effective"), capWord(data, "permitted"), capWord(data, "inheritable"));
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** capset(2) of the calling thread only (the bare system call). */
+    public static void capset(Capabilities capabilities) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = capHeader(arena);
+            MemorySegment data = arena.allocate(CAP_DATA, 2);
+            setCapWord(data, "effective", capabilities.effective());
+            setCapWord(data, "permitted", capabilities.permitted());
+            setCapWord(data, "inheritable", capabilities.inheritable());
+            MemorySegment state = errnoState();
+            if ((int) CAPSET.invokeExact(state, header, data) < 0) {
+                throw failure("capset", state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    private static MemorySegment capHeader(Arena arena) {
+        MemorySegment header = arena.allocate(CAP_HEADER);
+        header.set(JAVA_INT, offset(CAP_HEADER, "version"), LINUX_CAPABILITY_VERSION_3);
+        header.set(JAVA_INT, offset(CAP_HEADER, "pid"), 0);
+        return header;
+    }
+
+    private static long capWord(MemorySegment data, String field) {
+        long at = offset(CAP_DATA, field);
+        return Integer.toUnsignedLong(data.get(JAVA_INT, at))
+                | Integer.toUnsignedLong(data.get(JAVA_INT, CAP_DATA.byteSize() + at)) << 32;
+    }
+
+    private static void setCapWord(MemorySegment data, String field, long value) {
+        long at = offset(CAP_DATA, field);
+        data.set(JAVA_INT, at, (int) value);
+        data.set(JAVA_INT, CAP_DATA.byteSize() + at, (int) (value >>> 32));
+    }
+
+    /** unshare(2); with {@link #CLONE_FS} the calling thread gets its own umask, root and working directory. */
+    public static void unshare(int flags) throws FuseException {
+        try {
+            MemorySegment state = errnoState();
+            if ((int) UNSHARE.invokeExact(state, flags) < 0) {
+                throw failure("unshare", state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** umask(2); returns the previous mask. */
+    public static int umask(int mask) {
+        try {
+            return (int) UMASK.invokeExact(mask);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+}

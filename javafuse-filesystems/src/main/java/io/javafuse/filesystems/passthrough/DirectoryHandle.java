@@ -1,0 +1,81 @@
+package io.javafuse.filesystems.passthrough;
+
+import io.javafuse.sys.FileSyscalls;
+import io.javafuse.sys.FileSyscalls.Dirent;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An open directory: a descriptor read with getdents64, and the entries of the last read that
+ * the kernel has not taken yet. Offsets are the source filesystem's own {@code d_off} cookies,
+ * so a listing continues at the right entry even after names were added or removed, exactly as
+ * telldir/seekdir on the source directory would.
+ */
+final class DirectoryHandle implements AutoCloseable {
+    private static final int BUFFER_SIZE = 32 * 1024;
+
+    /** Takes one entry; returns false to stop before it (the next listing starts with it). */
+    @FunctionalInterface
+    interface EntryConsumer {
+        boolean accept(Dirent entry) throws IOException;
+    }
+
+    final Inode inode;
+    final int fd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer = arena.allocate(BUFFER_SIZE, 8);
+    private final ReentrantLock lock = new ReentrantLock();
+    /** The offset after the last entry handed out: where the kernel continues. */
+    private long position;
+    private long filled;
+    private long next;
+
+    DirectoryHandle(Inode inode, int fd) {
+        this.inode = inode;
+        this.fd = fd;
+    }
+
+    /** Hands entries after {@code offset} to {@code consumer} until it stops or the directory ends. */
+    void list(long offset, EntryConsumer consumer) throws IOException {
+        lock.lock();
+        try {
+            if (offset != position) {
+                FileSyscalls.lseek(fd, offset, FileSyscalls.SEEK_SET);
+                position = offset;
+                filled = 0;
+                next = 0;
+            }
+            while (true) {
+                if (next >= filled) {
+                    filled = FileSyscalls.getdents64(fd, buffer);
+                    next = 0;
+                    if (filled == 0) {
+                        return;
+                    }
+                }
+                Dirent entry = FileSyscalls.dirent(buffer, next);
+                if (!consumer.accept(entry)) {
+                    return;
+                }
+                next += entry.recordLength();
+                position = entry.nextOffset();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            FileSyscalls.closeQuietly(fd);
+            arena.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
