@@ -202,7 +202,9 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         boolean wasQueued = false;
         lock.lock();
         try {
-            if (ticket.state == State.QUEUED && queues[ticket.priority.ordinal()].remove(ticket)) {
+            // Cleanup (FLUSH, RELEASE ...) still runs: a killed process's FLUSH must release its locks.
+            if (ticket.state == State.QUEUED && !CLEANUP.contains(ticket.request.operation())
+                    && queues[ticket.priority.ordinal()].remove(ticket)) {
                 queued--;
                 notFull.signal();
                 wasQueued = true;
