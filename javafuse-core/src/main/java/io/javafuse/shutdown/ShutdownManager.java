@@ -98,12 +98,19 @@ public final class ShutdownManager {
         return completion;
     }
 
-    /** Aborts now: callers get ENOTCONN at once; queued writes are counted lost, never hidden. */
+    /**
+     * Aborts now: callers get ENOTCONN at once; queued writes are counted lost, never hidden. Once
+     * the mount is closed there is nothing left to force: its connection id and mountpoint may
+     * already belong to another mount, which an abort would take down.
+     */
     public CompletableFuture<ShutdownStats> forceImmediate(String why) {
+        if (completion.isDone()) {
+            return completion;
+        }
         if (forceReason == null) {
             forceReason = why;
         }
-        if (!start(why, Duration.ZERO)) {
+        if (!start(why, Duration.ZERO) && !target.isClosed()) {
             target.abort();
         }
         return completion;
