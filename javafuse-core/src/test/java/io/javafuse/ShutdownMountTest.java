@@ -108,6 +108,8 @@ class ShutdownMountTest {
             assertThat(stats.phaseDurations()).containsKeys(ShutdownState.DRAINING, ShutdownState.UNMOUNTING);
             assertThat(stats.phaseDurations().get(ShutdownState.DRAINING)).isBetween(900L, 3000L);
             assertThat(inProcMounts(mountpoint)).as("the mount is gone").isFalse();
+            assertThat(mount.isAlive()).as("CLOSED: the session has ended, its descriptors are closed").isFalse();
+            assertThat(openFuseDescriptors()).as("descriptors on /dev/fuse after CLOSED").isZero();
 
             assertThat(cat.waitFor(10, TimeUnit.SECONDS)).as("cat is let go").isTrue();
             String output = catOutput.get(5, TimeUnit.SECONDS);
@@ -116,6 +118,18 @@ class ShutdownMountTest {
         } finally {
             release.set(true);
             cat.destroyForcibly();
+        }
+    }
+
+    private static long openFuseDescriptors() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("/dev/fuse");
+                } catch (IOException closedMeanwhile) {
+                    return false;
+                }
+            }).count();
         }
     }
 
