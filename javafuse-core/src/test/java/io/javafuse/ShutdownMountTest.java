@@ -121,6 +121,62 @@ class ShutdownMountTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void aForcedShutdownAbortsAtOnceAndCompletesOnlyOnceTheSessionHasEnded() throws Exception {
+        CountDownLatch readStarted = new CountDownLatch(1);
+        AtomicBoolean release = new AtomicBoolean();
+        FilesFs fs = new FilesFs() {
+            @Override
+            public int read(Request request, long nodeId, long fh, long offset, MemorySegment destination)
+                    throws IOException {
+                readStarted.countDown();
+                while (!release.get()) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException ignored) {
+                        // keep hanging
+                    }
+                }
+                return super.read(request, nodeId, fh, offset, destination);
+            }
+        }.file("slow", "slow").directIo("slow");
+        Mount mount = mounts.mount(fs, NO_SIGNALS);
+        Path mountpoint = mount.mountpoint();
+        Process cat = new ProcessBuilder("cat", mountpoint.resolve("slow").toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        List<Boolean> aliveWhenClosed = Collections.synchronizedList(new ArrayList<>());
+        mount.registerShutdownCallback(new ShutdownCallback() {
+            @Override
+            public void onStateChange(ShutdownState from, ShutdownState to) {
+                if (to == ShutdownState.CLOSED) {
+                    aliveWhenClosed.add(mount.isAlive());
+                }
+            }
+        });
+        try {
+            assertThat(readStarted.await(20, TimeUnit.SECONDS)).isTrue();
+
+            long start = System.nanoTime();
+            ShutdownStats stats = mount.forceImmediateShutdown("test").get(15, TimeUnit.SECONDS);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(took).isLessThan(Duration.ofSeconds(3));
+            assertThat(stats.gracefulCompletion()).isFalse();
+            assertThat(stats.failureReason()).isEqualTo("forced: test");
+            assertThat(inProcMounts(mountpoint)).isFalse();
+            assertThat(aliveWhenClosed).as("the session was alive when the state became CLOSED").containsExactly(false);
+            assertThat(mount.isAlive()).as("CLOSED: the session has ended").isFalse();
+            assertThat(openFuseDescriptors()).as("descriptors on /dev/fuse after CLOSED").isZero();
+            assertThat(cat.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(cat.exitValue()).isNotZero();
+        } finally {
+            release.set(true);
+            cat.destroyForcibly();
+        }
+    }
+
     private static long openFuseDescriptors() throws IOException {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.filter(fd -> {
