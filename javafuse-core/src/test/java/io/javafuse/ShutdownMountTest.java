@@ -177,6 +177,67 @@ class ShutdownMountTest {
         }
     }
 
+    /**
+     * A handler that returns after a forced shutdown closed the session's descriptors must not
+     * write its answer anywhere: the descriptor numbers may by then name other files (the kernel
+     * hands out the lowest free number), and the answer would land in them.
+     */
+    @Test
+    @Timeout(60)
+    void aHandlerReturningAfterAForcedShutdownWritesIntoNoOtherFile() throws Exception {
+        CountDownLatch readStarted = new CountDownLatch(1);
+        CountDownLatch readReturned = new CountDownLatch(1);
+        AtomicBoolean release = new AtomicBoolean();
+        FilesFs fs = new FilesFs() {
+            @Override
+            public int read(Request request, long nodeId, long fh, long offset, MemorySegment destination)
+                    throws IOException {
+                readStarted.countDown();
+                while (!release.get()) {
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException ignored) {
+                        // keep hanging
+                    }
+                }
+                try {
+                    return super.read(request, nodeId, fh, offset, destination);
+                } finally {
+                    readReturned.countDown();
+                }
+            }
+        }.file("late", "AN ANSWER THAT CAME TOO LATE").directIo("late");
+        Mount mount = mounts.mount(fs, NO_SIGNALS.withReaders(1));
+        Process cat = new ProcessBuilder("cat", mount.mountpoint().resolve("late").toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Path scratch = mounts.newDirectory("javafuse-fd-reuse-");
+        List<java.nio.channels.FileChannel> files = new ArrayList<>();
+        try {
+            assertThat(readStarted.await(20, TimeUnit.SECONDS)).isTrue();
+            mount.forceImmediateShutdown("test").get(15, TimeUnit.SECONDS);
+            assertThat(openFuseDescriptors()).isZero();
+
+            // Take the lowest free descriptor numbers, the ones /dev/fuse had, for files of our own.
+            for (int i = 0; i < 16; i++) {
+                files.add(java.nio.channels.FileChannel.open(scratch.resolve("file-" + i),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE));
+            }
+            release.set(true);
+            assertThat(readReturned.await(10, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(200); // the answer is sent after the handler returns
+            for (int i = 0; i < 16; i++) {
+                assertThat(Files.size(scratch.resolve("file-" + i))).as("bytes written into file-%d", i).isZero();
+            }
+        } finally {
+            release.set(true);
+            cat.destroyForcibly();
+            for (var file : files) {
+                file.close();
+            }
+        }
+    }
+
     private static long openFuseDescriptors() throws IOException {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.filter(fd -> {
