@@ -244,6 +244,7 @@ final class FuseMount implements Mount, ShutdownManager.Target {
     @Override
     public void abort() {
         session.writeQueues().abandon();
+        session.abandonRunningHandlers();
         if (!device.abort(connectionId)) {
             System.getLogger(FuseMount.class.getName()).log(System.Logger.Level.WARNING,
                     "cannot abort the connection of " + mountpoint() + " (no fusectl); detaching it");

@@ -120,6 +120,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
     private int workerNumber;
     private boolean shuttingDown;
     private boolean stopped;
+    private boolean runningAbandoned;
 
     /**
      * @param refusal the errno for requests refused during shutdown, and for those still queued
@@ -180,6 +181,20 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         try {
             shuttingDown = true;
             notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Nobody can receive answers any more (the connection was aborted): a {@link #shutdown} under
+     * way or to come stops waiting for running handlers at once.
+     */
+    public void abandonRunning() {
+        lock.lock();
+        try {
+            runningAbandoned = true;
+            drained.signalAll();
         } finally {
             lock.unlock();
         }
@@ -372,7 +387,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
             }
             shuttingDown = true;
             notFull.signalAll();
-            while (!tracked.isEmpty()) {
+            while (!tracked.isEmpty() && !runningAbandoned) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;

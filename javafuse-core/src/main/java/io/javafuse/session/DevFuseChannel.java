@@ -8,6 +8,7 @@ import io.javafuse.sys.Syscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.StampedLock;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -22,6 +23,12 @@ public final class DevFuseChannel implements FuseChannel {
 
     private final int fd;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Answers are written under its read lock and the descriptor is closed under its write lock: a
+     * handler that returns after the session closed its descriptors (a forced shutdown does not wait
+     * for it) finds the channel closed, instead of writing into whatever file reuses the number.
+     */
+    private final StampedLock lifecycle = new StampedLock();
 
     public DevFuseChannel(int fd) {
         this.fd = fd;
@@ -53,6 +60,15 @@ public final class DevFuseChannel implements FuseChannel {
 
     @Override
     public boolean write(MemorySegment header, MemorySegment payload) throws FuseException {
+        long stamp = lifecycle.readLock();
+        try {
+            return !closed.get() && writeOpen(header, payload);
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    private boolean writeOpen(MemorySegment header, MemorySegment payload) throws FuseException {
         long expected = header.byteSize() + payload.byteSize();
         long n;
         if (payload.byteSize() == 0) {
@@ -101,11 +117,14 @@ public final class DevFuseChannel implements FuseChannel {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            long stamp = lifecycle.writeLock();
             try {
                 Syscalls.close(fd);
             } catch (FuseException e) {
                 System.getLogger(DevFuseChannel.class.getName())
                         .log(System.Logger.Level.DEBUG, "closing /dev/fuse descriptor " + fd, e);
+            } finally {
+                lifecycle.unlockWrite(stamp);
             }
         }
     }

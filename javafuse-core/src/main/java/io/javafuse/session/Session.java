@@ -393,6 +393,14 @@ public final class Session {
         onTerminated.run();
     }
 
+    /**
+     * The connection is being aborted: no answer can reach the kernel any more, so the end of the
+     * session waits for no handler still running (a forced shutdown already waited its timeout).
+     */
+    public void abandonRunningHandlers() {
+        dispatcher.abandonRunning();
+    }
+
     public boolean isAlive() {
         return terminated.getCount() > 0;
     }

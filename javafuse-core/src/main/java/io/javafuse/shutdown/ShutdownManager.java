@@ -98,12 +98,19 @@ public final class ShutdownManager {
         return completion;
     }
 
-    /** Aborts now: callers get ENOTCONN at once; queued writes are counted lost, never hidden. */
+    /**
+     * Aborts now: callers get ENOTCONN at once; queued writes are counted lost, never hidden. Once
+     * the mount is closed there is nothing left to force: its connection id and mountpoint may
+     * already belong to another mount, which an abort would take down.
+     */
     public CompletableFuture<ShutdownStats> forceImmediate(String why) {
+        if (completion.isDone()) {
+            return completion;
+        }
         if (forceReason == null) {
             forceReason = why;
         }
-        if (!start(why, Duration.ZERO)) {
+        if (!start(why, Duration.ZERO) && !target.isClosed()) {
             target.abort();
         }
         return completion;
@@ -163,7 +170,8 @@ public final class ShutdownManager {
             }
             if (failure != null && !target.isClosed()) {
                 target.abort();
-                await(target::isClosed, System.nanoTime() + AFTER_ABORT.toNanos());
+                // Not cut short by a forced shutdown: this is the wait that makes CLOSED mean closed.
+                awaitUntil(target::isClosed, System.nanoTime() + AFTER_ABORT.toNanos());
             }
             phases.put(ShutdownState.UNMOUNTING, millis(System.nanoTime() - phaseStart));
         } catch (RuntimeException | Error e) {
@@ -188,8 +196,17 @@ public final class ShutdownManager {
 
     /** Waits for {@code condition} until the deadline, or until a forced shutdown is asked for. */
     private boolean await(java.util.function.BooleanSupplier condition, long deadline) {
+        return waitFor(condition, deadline, true);
+    }
+
+    /** Waits for {@code condition} until the deadline, whatever else is asked for meanwhile. */
+    private boolean awaitUntil(java.util.function.BooleanSupplier condition, long deadline) {
+        return waitFor(condition, deadline, false);
+    }
+
+    private boolean waitFor(java.util.function.BooleanSupplier condition, long deadline, boolean untilForced) {
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() >= deadline || forceReason != null) {
+            if (System.nanoTime() >= deadline || (untilForced && forceReason != null)) {
                 return condition.getAsBoolean();
             }
             java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
