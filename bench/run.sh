@@ -88,6 +88,11 @@ wait_mounted() {  # wait_mounted <target> <log>
   echo "run.sh: $t did not mount; its log:" >&2; cat "$log" >&2; exit 1
 }
 
+# The passthrough daemons hold one O_PATH descriptor per inode the kernel knows: 20,000 files need
+# more than a default RLIMIT_NOFILE (javafuse does not raise its soft limit itself; passthrough_hp
+# raises it only to the hard limit). Give every target the same, ample limit.
+ulimit -n "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
 # The javafuse launcher builds on first use: do that before anything is timed.
 "$root/javafuse" --version >/dev/null
 "$root/javafuse" mount --source "$shm/backing" "${dir[javafuse]}" >"$work/javafuse.log" 2>&1 &
