@@ -92,6 +92,10 @@ wait_mounted() {  # wait_mounted <target> <log>
 # more than a default RLIMIT_NOFILE (javafuse does not raise its soft limit itself; passthrough_hp
 # raises it only to the hard limit). Give every target the same, ample limit.
 ulimit -n "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $(( files + 1000 )) ]; then
+  echo "run.sh: RLIMIT_NOFILE is $(ulimit -n) (hard limit, cannot be raised here): the javafuse" \
+       "passthrough will fail with EMFILE near that many files; use FILES=$(( $(ulimit -n) * 3 / 4 ))" >&2
+fi
 
 # The javafuse launcher builds on first use: do that before anything is timed.
 "$root/javafuse" --version >/dev/null
