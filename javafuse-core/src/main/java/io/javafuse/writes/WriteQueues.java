@@ -47,7 +47,7 @@ public final class WriteQueues<R extends Request> {
      * another reader (descheduled between read() and admission). Numbers that never come are
      * rare (a request dropped by the kernel before anyone read it), so the wait is generous.
      */
-    private static final long GAP_TIMEOUT_MILLIS = 50;
+    static final long GAP_TIMEOUT_MILLIS = 50;
     /** The largest write that batching builds out of queued writes. */
     private static final long MAX_BATCH_BYTES = 8L << 20;
 
@@ -76,6 +76,7 @@ public final class WriteQueues<R extends Request> {
     }
 
     private final Backend<R> backend;
+    private final long gapTimeoutMillis;
     private final UniqueSequencer sequencer;
     private final ConcurrentHashMap<Key, HandleQueue> queues = new ConcurrentHashMap<>();
     private final Stats aggregate = new Stats();
@@ -86,9 +87,15 @@ public final class WriteQueues<R extends Request> {
     private volatile WriteQueueConfig config;
 
     public WriteQueues(WriteQueueConfig config, UniqueSequencer sequencer, Backend<R> backend) {
+        this(config, sequencer, backend, GAP_TIMEOUT_MILLIS);
+    }
+
+    /** With another wait for missing numbers: tests that stage a late reader need one longer than a pause. */
+    WriteQueues(WriteQueueConfig config, UniqueSequencer sequencer, Backend<R> backend, long gapTimeoutMillis) {
         this.config = config;
         this.sequencer = sequencer;
         this.backend = backend;
+        this.gapTimeoutMillis = gapTimeoutMillis;
     }
 
     public WriteQueueConfig config() {
@@ -275,7 +282,7 @@ public final class WriteQueues<R extends Request> {
             expect(unique);
             try {
                 // Every write numbered before this one has been read, and so is expected here if it is ours.
-                sequencer.awaitSettled(unique, GAP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                sequencer.awaitSettled(unique, gapTimeoutMillis, TimeUnit.MILLISECONDS);
                 lock.lockInterruptibly();
             } catch (InterruptedException e) {
                 unreserve(unique);
@@ -383,7 +390,7 @@ public final class WriteQueues<R extends Request> {
                 }
                 if (batch == null) {
                     try {
-                        sequencer.awaitSettled(waitFor, GAP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                        sequencer.awaitSettled(waitFor, gapTimeoutMillis, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         // This thread was interrupted (its request was); another delivery drains later.

@@ -128,7 +128,8 @@ class WriteQueuesTest {
 
     @Test
     void writesDeliveredOutOfOrderAreAppliedInUniqueOrder() throws Exception {
-        WriteQueues<Call> queues = queues(WriteQueueConfig.defaults());
+        // A late reader is staged with pauses: the wait for a missing number must outlast them under load.
+        WriteQueues<Call> queues = new WriteQueues<>(WriteQueueConfig.defaults(), sequencer, recorder, 10_000);
         read(queues, 2);
         write(queues, 2, 0, 10);
         // Reader B returns with 6 before reader A, which took 4, has admitted it.
