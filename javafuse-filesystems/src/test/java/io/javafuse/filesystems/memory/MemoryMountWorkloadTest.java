@@ -1,6 +1,7 @@
 package io.javafuse.filesystems.memory;
 
 import io.javafuse.api.Mount;
+import io.javafuse.filesystems.conformance.Differential;
 import io.javafuse.testing.MountExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import static io.javafuse.filesystems.memory.Differential.check;
+import static io.javafuse.filesystems.conformance.Differential.check;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;

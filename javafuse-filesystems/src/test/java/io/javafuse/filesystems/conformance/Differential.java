@@ -1,8 +1,7 @@
-package io.javafuse.filesystems.memory;
+package io.javafuse.filesystems.conformance;
 
 import io.javafuse.api.Mount;
 import io.javafuse.api.MountOptions;
-import io.javafuse.testing.MountExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,32 +20,28 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A differential harness: every step runs first on a native directory on tmpfs (/dev/shm, the
- * filesystem {@link MemoryFileSystem} imitates), then on a real mount of a new
- * {@link MemoryFileSystem}, and the two outcomes must be equal. An outcome is the step's value,
+ * filesystem the in-memory filesystem imitates and the one the passthrough filesystem mirrors in
+ * the tests), then on a real mount, and the two outcomes must be equal. An outcome is the step's value,
  * or for a failure the exception's class and reason (the errno's text), never a path; shell
  * tools report their exit status, output and error output with the root's path replaced.
  *
  * <p>Differences are collected rather than thrown at once, so that one run shows all of them;
  * {@link #assertNoDifferences()} fails the test with the list.
  */
-final class Differential implements AutoCloseable {
+public final class Differential implements AutoCloseable {
     /** Where native comparison directories go: tmpfs. */
-    static final Path SHM = Path.of("/dev/shm");
+    public static final Path SHM = Path.of("/dev/shm");
     /** How the CLI mounts the in-memory filesystem. */
-    static final MountOptions OPTIONS = MountOptions.defaults().withDefaultPermissions(true);
+    public static final MountOptions OPTIONS = MountOptions.defaults().withDefaultPermissions(true);
 
     /** With -Dconformance.verbose=true every step's outcome is printed, not only the differences. */
     private static final boolean VERBOSE = Boolean.getBoolean("conformance.verbose");
-
-    /** Steps compared by all harnesses in this JVM, for the report. */
-    static final AtomicInteger COMPARED = new AtomicInteger();
 
     /** A step: something done to the tree under {@code root}, with a result that does not depend on root's path. */
     @FunctionalInterface
@@ -73,21 +68,23 @@ final class Differential implements AutoCloseable {
 
     private final Path nativeRoot;
     private final Mount mount;
+    private final List<Path> alsoRemoved;
     private final List<String> differences = new ArrayList<>();
     private int steps;
+    private long checks;
 
-    private Differential(Path nativeRoot, Mount mount) {
+    /**
+     * Compares {@code mount} (mounted through a MountExtension, so that it is always unmounted)
+     * with the native directory {@code nativeRoot}; closing removes {@code nativeRoot} and
+     * {@code alsoRemoved} (a passthrough filesystem's source, say).
+     */
+    public Differential(Path nativeRoot, Mount mount, Path... alsoRemoved) {
         this.nativeRoot = nativeRoot;
         this.mount = mount;
+        this.alsoRemoved = List.of(alsoRemoved);
     }
 
-    /** Mounts a new MemoryFileSystem through {@code mounts} (so it is always unmounted) and makes a tmpfs twin. */
-    static Differential open(MountExtension mounts) throws IOException {
-        Path twin = newShmDirectory("javafuse-native-");
-        return new Differential(twin, mounts.mount(new MemoryFileSystem(), OPTIONS));
-    }
-
-    static Path newShmDirectory(String prefix) throws IOException {
+    public static Path newShmDirectory(String prefix) throws IOException {
         return Files.createTempDirectory(SHM, prefix);
     }
 
@@ -103,6 +100,26 @@ final class Differential implements AutoCloseable {
         return steps;
     }
 
+    /**
+     * The values compared so far: one for each step's outcome (its value or its error), plus one
+     * for each element of a list, each field of a {@link Meta}, and each line a shell step printed
+     * on its output and its error output.
+     */
+    long checks() {
+        return checks;
+    }
+
+    private static long checksIn(Object value) {
+        return switch (value) {
+            case null -> 0;
+            case Outcome o -> 1 + checksIn(o.value());
+            case List<?> list -> list.stream().mapToLong(e -> Math.max(1, checksIn(e))).sum();
+            case Meta _ -> 6;
+            case Shell s -> 1 + s.out().lines().count() + s.err().lines().count();
+            default -> 1;
+        };
+    }
+
     /** Runs {@code step} on both trees and records a difference if the outcomes differ; returns the mount's outcome. */
     Outcome step(String description, Step<?> step) {
         long start = System.nanoTime();
@@ -111,7 +128,7 @@ final class Differential implements AutoCloseable {
         Outcome actual = run(mountRoot(), step);
         long end = System.nanoTime();
         steps++;
-        COMPARED.incrementAndGet();
+        checks += checksIn(expected);
         if (VERBOSE) {
             System.out.printf("STEP %s%n      native (%d ms): %s%n      mount (%d ms):  %s%n", description,
                     (middle - start) / 1_000_000, expected, (end - middle) / 1_000_000, actual);
@@ -158,12 +175,12 @@ final class Differential implements AutoCloseable {
         return value instanceof Path path && path.startsWith(root) ? root.relativize(path).toString() : value;
     }
 
-    static String withoutRoot(Path root, String text) {
+    public static String withoutRoot(Path root, String text) {
         return text.replace(root.toString(), "ROOT");
     }
 
     /** Runs {@code command} with bash in {@code directory}, in the C locale and UTC. */
-    static Shell shell(Path directory, String command) throws IOException, InterruptedException {
+    public static Shell shell(Path directory, String command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder("bash", "-c", command).directory(directory.toFile());
         builder.environment().put("LC_ALL", "C");
         builder.environment().put("TZ", "UTC");
@@ -179,7 +196,7 @@ final class Differential implements AutoCloseable {
     }
 
     /** Runs a command that must succeed and returns its output. */
-    static String check(Path directory, String command) throws IOException, InterruptedException {
+    public static String check(Path directory, String command) throws IOException, InterruptedException {
         Shell result = shell(directory, command);
         if (result.exit() != 0) {
             throw new AssertionError("in " + directory + ": " + command + ": " + result);
@@ -245,7 +262,7 @@ final class Differential implements AutoCloseable {
         }
     }
 
-    static void deleteRecursively(Path directory) throws IOException {
+    public static void deleteRecursively(Path directory) throws IOException {
         if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -256,9 +273,12 @@ final class Differential implements AutoCloseable {
         }
     }
 
-    /** Removes the native twin; the mount goes with the MountExtension. */
+    /** Removes the native twin (and what else was named); the mount goes with the MountExtension. */
     @Override
     public void close() throws IOException {
         deleteRecursively(nativeRoot);
+        for (Path path : alsoRemoved) {
+            deleteRecursively(path);
+        }
     }
 }
