@@ -1,8 +1,12 @@
 package io.javafuse.filesystems.conformance;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -86,6 +90,10 @@ public final class Fuzzer {
             this.step = step;
         }
     }
+
+    private static final java.lang.invoke.MethodHandle MEMCPY = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().findOrThrow("memcpy"),
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
 
     private Fuzzer() {}
 
@@ -248,9 +256,20 @@ public final class Fuzzer {
                     }
                     long at = op.offset() % size;
                     int length = (int) Math.min(op.length(), size - at);
-                    MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, at, length);
-                    map.put(bytes(op), 0, length);
-                    map.force();
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment map = channel.map(FileChannel.MapMode.READ_WRITE, at, length, arena);
+                        MemorySegment data = arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes(op));
+                        // The page faults of a mapping served by this very JVM must happen in native
+                        // code: a fault taken in Java code would hold up a safepoint that the threads
+                        // answering the fault's READ wait for, and the JVM would deadlock.
+                        MemorySegment copied = (MemorySegment) MEMCPY.invokeExact(map, data, (long) length);
+                        assert copied.address() == map.address();
+                        map.force();
+                    } catch (IOException | RuntimeException | Error e) {
+                        throw e;
+                    } catch (Throwable t) {
+                        throw new IllegalStateException(t);
+                    }
                     yield "mapped " + length;
                 }
                 case "rename" -> {
