@@ -8,6 +8,7 @@ import io.javafuse.api.FuseException;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -79,11 +80,13 @@ final class NodeTable {
     final class Guard implements AutoCloseable {
         private final Set<Node> reads;
         private final Set<Node> writes;
+        private final Set<Key> names;
         private boolean closed;
 
-        private Guard(Set<Node> reads, Set<Node> writes) {
+        private Guard(Set<Node> reads, Set<Node> writes, Set<Key> names) {
             this.reads = reads;
             this.writes = writes;
+            this.names = names;
         }
 
         @Override
@@ -100,6 +103,7 @@ final class NodeTable {
                 for (Node node : writes) {
                     node.writer = false;
                 }
+                markedNames.removeAll(names);
                 for (Node node : reads) {
                     dropIfUnused(node);
                 }
@@ -132,6 +136,8 @@ final class NodeTable {
     private final Condition released = mutex.newCondition();
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<Key, Node> byName = new HashMap<>();
+    /** Names a rename, unlink or rmdir is changing (see {@link #acquire(Needs, Key...)}). */
+    private final Set<Key> markedNames = new HashSet<>();
     private final Node root = new Node(FileSystem.ROOT_ID, null, "");
     private long nextId = FileSystem.ROOT_ID + 1;
 
@@ -474,6 +480,7 @@ final class NodeTable {
      * mark of the node named {@code name} in it, if the table has one (unlink, rmdir).
      */
     Guard keepName(Node parent, String name, boolean changes) throws FuseException {
+        Key[] names = changes ? new Key[] {new Key(parent.id, name)} : new Key[0];
         return acquire((keep, change) -> {
             keep.add(parent);
             if (changes) {
@@ -482,7 +489,7 @@ final class NodeTable {
                     change.add(child);
                 }
             }
-        });
+        }, names);
     }
 
     /** Marks for a rename: both directories' paths kept, both names' nodes changed. */
@@ -498,11 +505,24 @@ final class NodeTable {
             if (target != null && target != source) {
                 change.add(target);
             }
-        });
+        }, new Key(parent.id, name), new Key(newParent.id, newName));
     }
 
     /** Takes all the marks {@code needs} collects at once, waiting (holding none) until it can. */
     Guard acquire(Needs needs) throws FuseException {
+        return acquire(needs, new Key[0]);
+    }
+
+    /**
+     * Like {@link #acquire(Needs)}, and also marks the names {@code changes} (rename, unlink, rmdir).
+     * A write mark on a node only covers a node that exists when the marks are taken: a name that
+     * has no node yet can get one meanwhile (a lookup), and a call can then keep that new node while
+     * the rename or unlink, once done, moves or detaches it, changing the path under that call's
+     * guard. So the changed names are marked too, and a call that keeps a node named by a marked
+     * name waits like one that keeps a node marked for writing.
+     */
+    private Guard acquire(Needs needs, Key... changes) throws FuseException {
+        Set<Key> names = new LinkedHashSet<>(List.of(changes));
         List<Node> keep = new ArrayList<>(4);
         List<Node> change = new ArrayList<>(2);
         Set<Node> waitingOn = new LinkedHashSet<>();
@@ -523,14 +543,15 @@ final class NodeTable {
                     }
                 }
                 unwait(waitingOn);
-                if (available(reads, writes)) {
+                if (available(reads, writes) && namesAvailable(reads, names)) {
                     for (Node node : reads) {
                         node.readers++;
                     }
                     for (Node node : writes) {
                         node.writer = true;
                     }
-                    return new Guard(reads, writes);
+                    markedNames.addAll(names);
+                    return new Guard(reads, writes, names);
                 }
                 for (Node node : writes) {
                     node.waitingWriters++;
@@ -559,6 +580,24 @@ final class NodeTable {
             dropIfUnused(node);
         }
         waitingOn.clear();
+    }
+
+    /** Whether no other call is changing {@code names} or the names of the nodes in {@code reads}. */
+    private boolean namesAvailable(Set<Node> reads, Set<Key> names) {
+        if (markedNames.isEmpty()) {
+            return true;
+        }
+        for (Key name : names) {
+            if (markedNames.contains(name)) {
+                return false;
+            }
+        }
+        for (Node node : reads) {
+            if (node.attached && node.parent != null && markedNames.contains(new Key(node.parent.id, node.name))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean available(Set<Node> reads, Set<Node> writes) {
@@ -598,6 +637,9 @@ final class NodeTable {
                 if (node.parent != null && pathLocked(node) == null) {
                     problems.add(node + " has no path");
                 }
+            }
+            if (!markedNames.isEmpty()) {
+                problems.add("names still marked: " + markedNames);
             }
             for (Node node : byId.values()) {
                 if (node.children != children.getOrDefault(node, 0)) {
