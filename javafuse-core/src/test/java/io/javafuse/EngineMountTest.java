@@ -14,10 +14,10 @@ import io.javafuse.api.MountOptions;
 import io.javafuse.api.Open;
 import io.javafuse.api.Request;
 import io.javafuse.testing.MountExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.javafuse.testing.RestoreFusectl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
@@ -58,25 +58,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * test mounts small filesystems written for it, through {@link MountExtension}, so nothing stays
  * mounted whatever the outcome.
  */
+@ExtendWith(RestoreFusectl.class)
 class EngineMountTest {
     @RegisterExtension
     final MountExtension mounts = new MountExtension();
 
-    private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
-    private static boolean fusectlMountedBefore;
 
-    @BeforeAll
-    static void noteFusectl() throws IOException {
-        fusectlMountedBefore = procMounts().contains(FUSECTL.toString());
-    }
-
-    /** Aborting a busy mount mounts fusectl if nobody had; put the machine back as it was. */
-    @AfterAll
-    static void restoreFusectl() throws Exception {
-        if (!fusectlMountedBefore && procMounts().contains(FUSECTL.toString())) {
-            run(Duration.ofSeconds(10), "umount", FUSECTL.toString());
-        }
-    }
 
     // ---- a small filesystem: a root directory of read-only files, each a node of its own
 

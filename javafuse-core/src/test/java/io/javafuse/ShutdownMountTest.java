@@ -8,10 +8,10 @@ import io.javafuse.api.ShutdownCallback;
 import io.javafuse.api.ShutdownState;
 import io.javafuse.api.ShutdownStats;
 import io.javafuse.testing.MountExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.javafuse.testing.RestoreFusectl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
@@ -37,26 +37,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The shutdown of a real mount through the API, where it is hard: a handler that never returns,
  * and several threads asking for the shutdown at once.
  */
+@ExtendWith(RestoreFusectl.class)
 class ShutdownMountTest {
     @RegisterExtension
     final MountExtension mounts = new MountExtension();
 
-    private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
     private static final MountOptions NO_SIGNALS = MountOptions.defaults().withHandleSignals(false);
-    private static boolean fusectlMountedBefore;
 
-    @BeforeAll
-    static void noteFusectl() throws IOException {
-        fusectlMountedBefore = procMounts().contains(FUSECTL.toString());
-    }
-
-    /** A forced shutdown aborts through fusectl, mounting it if nobody had; put the machine back as it was. */
-    @AfterAll
-    static void restoreFusectl() throws Exception {
-        if (!fusectlMountedBefore && procMounts().contains(FUSECTL.toString())) {
-            run(Duration.ofSeconds(10), "umount", FUSECTL.toString());
-        }
-    }
 
     @Test
     @Timeout(60)
