@@ -7,6 +7,7 @@ import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.Request;
 import io.javafuse.api.SetAttr;
+import io.javafuse.filesystems.testing.TestRequest;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 import java.io.IOException;

@@ -5,6 +5,7 @@ import io.javafuse.api.Errno;
 import io.javafuse.api.FileMode;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.SetAttr;
+import io.javafuse.filesystems.testing.TestRequest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;

@@ -8,8 +8,8 @@ import io.javafuse.api.FileMode;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.Lock;
-import io.javafuse.api.Operation;
 import io.javafuse.api.Request;
+import io.javafuse.filesystems.testing.TestRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -208,32 +207,5 @@ class PassthroughFileSystemTest {
 
     private static void assertErrno(int errno, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
         assertThatThrownBy(call).isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(errno));
-    }
-
-    private record TestRequest(int uid, int gid) implements Request {
-        @Override
-        public long unique() {
-            return 1;
-        }
-
-        @Override
-        public Operation operation() {
-            return Operation.LOOKUP;
-        }
-
-        @Override
-        public int pid() {
-            return 1;
-        }
-
-        @Override
-        public boolean isInterrupted() {
-            return false;
-        }
-
-        @Override
-        public <T> T later(CompletionStage<? extends T> stage) {
-            throw new UnsupportedOperationException();
-        }
     }
 }

@@ -1,12 +1,12 @@
-package io.javafuse.filesystems.memory;
+package io.javafuse.filesystems.testing;
 
 import io.javafuse.api.Operation;
 import io.javafuse.api.Request;
 
 import java.util.concurrent.CompletionStage;
 
-/** A request from a given user, as the engine would pass it; these tests answer synchronously only. */
-record TestRequest(int uid, int gid) implements Request {
+/** A request from a given user, as the engine would pass it, for tests that call a filesystem directly. */
+public record TestRequest(int uid, int gid) implements Request {
     @Override
     public long unique() {
         return 1;
