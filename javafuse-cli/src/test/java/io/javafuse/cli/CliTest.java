@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.javafuse.cli.MountPoints.isMounted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -306,31 +307,6 @@ class CliTest {
                 return stdout.toString();
             }
         }
-    }
-
-    /** Whether /proc/self/mountinfo lists a mount at exactly this path. */
-    private static boolean isMounted(Path path) {
-        String wanted = path.toAbsolutePath().normalize().toString();
-        try {
-            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(line -> line.split(" "))
-                    .anyMatch(fields -> fields.length > 4 && unescape(fields[4]).equals(wanted));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static String unescape(String field) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length()) {
-                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 
     /** Runs a command, expecting it to succeed; returns its stdout. */

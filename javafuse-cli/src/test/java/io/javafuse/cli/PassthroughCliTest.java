@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.javafuse.cli.MountPoints.isMounted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -40,7 +41,7 @@ class PassthroughCliTest {
             process.waitFor(10, TimeUnit.SECONDS);
         }
         for (Path directory : directories.reversed()) {
-            for (String mounted : mountsUnder(directory)) {
+            for (String mounted : MountPoints.under(directory)) {
                 new ProcessBuilder("umount", "-l", mounted).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
             }
         }
@@ -51,7 +52,7 @@ class PassthroughCliTest {
                 }
             }
         }
-        assertThat(directories).allMatch(directory -> mountsUnder(directory).isEmpty());
+        assertThat(directories).allMatch(directory -> MountPoints.under(directory).isEmpty());
     }
 
     @Test
@@ -260,25 +261,5 @@ class PassthroughCliTest {
 
     private static int status(String... command) throws Exception {
         return runAs(List.of(), command).status();
-    }
-
-    /** Whether /proc/self/mountinfo lists a mount at exactly this path. */
-    private static boolean isMounted(Path path) {
-        return mountPoints().contains(path.toAbsolutePath().normalize().toString());
-    }
-
-    /** The mount points at or below {@code directory}. */
-    private static List<String> mountsUnder(Path directory) {
-        String top = directory.toAbsolutePath().normalize().toString();
-        return mountPoints().stream().filter(m -> m.equals(top) || m.startsWith(top + "/")).toList();
-    }
-
-    private static List<String> mountPoints() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(line -> line.split(" "))
-                    .filter(fields -> fields.length > 4).map(fields -> fields[4].replace("\\040", " ")).toList();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }
