@@ -17,10 +17,19 @@ import java.util.concurrent.locks.ReentrantLock;
 final class DirectoryHandle implements AutoCloseable {
     private static final int BUFFER_SIZE = 32 * 1024;
 
-    /** Takes one entry; returns false to stop before it (the next listing starts with it). */
+    /** What a consumer did with an entry. */
+    enum Taken {
+        /** Handed to the kernel. */
+        YES,
+        /** Passed over (it vanished since getdents read it); the kernel never saw it. */
+        SKIPPED,
+        /** Not taken and listing stops: the next listing starts with this entry. */
+        STOP
+    }
+
     @FunctionalInterface
     interface EntryConsumer {
-        boolean accept(Dirent entry) throws IOException;
+        Taken accept(Dirent entry) throws IOException;
     }
 
     final Inode inode;
@@ -28,7 +37,12 @@ final class DirectoryHandle implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buffer = arena.allocate(BUFFER_SIZE, 8);
     private final ReentrantLock lock = new ReentrantLock();
-    /** The offset after the last entry handed out: where the kernel continues. */
+    /**
+     * The cookie of the last entry the kernel got: the offset its next request carries when it
+     * simply goes on. Entries skipped after it do not move it, because seeking the source to a
+     * skipped entry's cookie is not safe: tmpfs restarts the listing when the entry a cookie
+     * points at has been removed.
+     */
     private long position;
     private long filled;
     private long next;
@@ -57,11 +71,14 @@ final class DirectoryHandle implements AutoCloseable {
                     }
                 }
                 Dirent entry = FileSyscalls.dirent(buffer, next);
-                if (!consumer.accept(entry)) {
+                Taken taken = consumer.accept(entry);
+                if (taken == Taken.STOP) {
                     return;
                 }
                 next += entry.recordLength();
-                position = entry.nextOffset();
+                if (taken == Taken.YES) {
+                    position = entry.nextOffset();
+                }
             }
         } finally {
             lock.unlock();

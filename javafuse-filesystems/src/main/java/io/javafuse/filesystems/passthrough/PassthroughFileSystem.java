@@ -17,6 +17,7 @@ import io.javafuse.api.Request;
 import io.javafuse.api.SetAttr;
 import io.javafuse.api.StatFs;
 import io.javafuse.api.Statx;
+import io.javafuse.filesystems.passthrough.DirectoryHandle.Taken;
 import io.javafuse.sys.FileSyscalls;
 import io.javafuse.sys.FileSyscalls.Dirent;
 import io.javafuse.sys.FileSyscalls.RecordLock;
@@ -587,8 +588,8 @@ public final class PassthroughFileSystem implements FileSystem {
 
     @Override
     public void readdir(Request request, long nodeId, long fh, long offset, DirectoryFiller out) throws IOException {
-        directory(fh).list(offset, entry -> out.add(entry.nameString(), entry.ino(), entry.type() << 12,
-                entry.nextOffset()));
+        directory(fh).list(offset, entry -> taken(out.add(entry.nameString(), entry.ino(), entry.type() << 12,
+                entry.nextOffset())));
     }
 
     @Override
@@ -603,30 +604,34 @@ public final class PassthroughFileSystem implements FileSystem {
                 Attr attr = new Attr(entry.ino(), entry.type() << 12, 0, 0, 0, 0, 0, 0, 0, NO_TIME, NO_TIME, NO_TIME);
                 boolean fits = out.add(name, new Entry(0, 0, attr, Duration.ZERO, Duration.ZERO), entry.nextOffset());
                 added[0] += fits ? 1 : 0;
-                return fits;
+                return taken(fits);
             }
             if (!out.fits(name)) {
-                return false;
+                return Taken.STOP;
             }
             Entry child;
             try {
                 child = lookupChild(handle.inode, name);
             } catch (FuseException e) {
                 if (e.errno() == Errno.ENOENT || e.errno() == Errno.EOPNOTSUPP) {
-                    return true; // removed since it was listed, or a mount point: skip it
+                    return Taken.SKIPPED; // removed since getdents read it, or a mount point
                 }
                 if (added[0] > 0) {
-                    return false; // send what there is; the next call starts with this entry
+                    return Taken.STOP; // send what there is; the next call starts with this entry
                 }
                 throw e;
             }
             if (!out.add(name, child, entry.nextOffset())) {
                 forget(child.nodeId(), 1);
-                return false;
+                return Taken.STOP;
             }
             added[0]++;
-            return true;
+            return Taken.YES;
         });
+    }
+
+    private static Taken taken(boolean added) {
+        return added ? Taken.YES : Taken.STOP;
     }
 
     @Override

@@ -76,14 +76,6 @@ abstract class MountConformanceTest {
     /** Mounts the filesystem under test through {@code mounts} and makes its native twin on tmpfs. */
     abstract Differential open(MountExtension mounts) throws Exception;
 
-    /**
-     * Whether a listing lists every entry that stays exactly once while other entries are removed
-     * during it (POSIX requires it); false only where a known bug is being fixed.
-     */
-    boolean listsEachRemainingEntryOnceWhileChanging() {
-        return true;
-    }
-
     @BeforeEach
     void mount() throws Exception {
         d = open(mounts);
@@ -1253,7 +1245,6 @@ abstract class MountConformanceTest {
                     os.rename('o1', 'o2'); return (os.pread(fd, 10, 0), os.fstat(fd).st_nlink, open('o2').read())
                 r("a file renamed over", renamed_over)
                 """);
-        if (listsEachRemainingEntryOnceWhileChanging()) {
         python("readdir while the directory changes", """
                 os.mkdir('rd')
                 for i in range(300): open('rd/%03d' % i, 'w').close()
@@ -1268,7 +1259,6 @@ abstract class MountConformanceTest {
                 # POSIX: every entry that stays is listed exactly once.
                 print(len({s for s in seen if int(s) % 2 == 1}), len(seen) == len(set(seen)))
                 """);
-        }
         d.sh("echo x > f && chmod 6775 f && setpriv --bounding-set=-fsetid --inh-caps=-fsetid bash -c 'echo y >> f' "
                 + "&& stat -c %a f");
         d.sh("chmod 6775 f && setpriv --bounding-set=-fsetid bash -c 'truncate -s 1 f' && stat -c %a f");

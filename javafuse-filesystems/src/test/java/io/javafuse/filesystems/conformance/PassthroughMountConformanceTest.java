@@ -19,14 +19,4 @@ class PassthroughMountConformanceTest extends MountConformanceTest {
         return new Differential(twin, mounts.mount(new PassthroughFileSystem(source),
                 Differential.OPTIONS.withAllowOther(true).withPosixLocks(true).withFlockLocks(true)), source);
     }
-
-    /**
-     * A known bug, not an inherent difference: removing half of a 300-entry directory while it is
-     * being listed makes the mount list one entry twice (tmpfs lists each once). Left out until
-     * the passthrough's directory handle (cookies and buffered getdents batch) is fixed.
-     */
-    @Override
-    boolean listsEachRemainingEntryOnceWhileChanging() {
-        return false;
-    }
 }
