@@ -53,6 +53,10 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--no-priority", description = "Run requests first in, first out (no priorities).")
     boolean noPriority;
 
+    @Option(names = "--no-inline",
+            description = "Hand every request to a worker, even quick ones that a reader thread could answer itself.")
+    boolean noInline;
+
     @Option(names = "--no-write-queues",
             description = "Run each write as soon as a handler takes it: no per-file ordering, barriers or write limits.")
     boolean noWriteQueues;
@@ -156,6 +160,9 @@ final class MountCommand implements Callable<Integer> {
         }
         if (maxQueue != null) {
             config = config.withMaxQueueSize(maxQueue);
+        }
+        if (noInline) {
+            config = config.withInline(false);
         }
         if (noPriority) {
             config = config.withPriorityOrdering(false);

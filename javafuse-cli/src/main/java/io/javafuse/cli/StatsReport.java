@@ -95,6 +95,7 @@ final class StatsReport {
     static Map<String, Object> dispatcher(DispatcherStats s) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("totalDispatched", s.totalDispatched());
+        d.put("totalInline", s.totalInline());
         d.put("totalCompleted", s.totalCompleted());
         d.put("totalErrors", s.totalErrors());
         d.put("totalInterrupted", s.totalInterrupted());

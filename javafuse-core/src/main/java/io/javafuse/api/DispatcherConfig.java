@@ -14,9 +14,13 @@ import java.util.Map;
  * @param priorities            per-operation overrides of {@link Priority#defaultFor}
  * @param starvationLimit       a request waiting at the head of its priority is overtaken by at
  *                              most this many requests of higher priorities before it runs
+ * @param inline                whether a reader thread runs a request itself when the queue is
+ *                              empty and the filesystem lists its operation in
+ *                              {@link FileSystem#inlineOperations}
  */
 public record DispatcherConfig(int maxQueueSize, int workerThreads, int maxConcurrentHandlers,
-                               boolean priorityOrdering, Map<Operation, Priority> priorities, int starvationLimit) {
+                               boolean priorityOrdering, Map<Operation, Priority> priorities, int starvationLimit,
+                               boolean inline) {
 
     public DispatcherConfig {
         if (maxQueueSize < 1) {
@@ -34,9 +38,12 @@ public record DispatcherConfig(int maxQueueSize, int workerThreads, int maxConcu
         priorities = priorities.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(priorities));
     }
 
-    /** Virtual threads, at most 64 handlers at once, a queue of 256, priorities on, starvation bound 16. */
+    /**
+     * Virtual threads, at most 64 handlers at once, a queue of 256, priorities on, starvation
+     * bound 16, quick operations run on the reader threads.
+     */
     public static DispatcherConfig defaults() {
-        return new DispatcherConfig(256, 0, 64, true, Map.of(), 16);
+        return new DispatcherConfig(256, 0, 64, true, Map.of(), 16, true);
     }
 
     public Priority priorityOf(Operation operation) {
@@ -55,21 +62,22 @@ public record DispatcherConfig(int maxQueueSize, int workerThreads, int maxConcu
 
     public DispatcherConfig withMaxQueueSize(int value) {
         return new DispatcherConfig(value, workerThreads, maxConcurrentHandlers, priorityOrdering, priorities,
-                starvationLimit);
+                starvationLimit, inline);
     }
 
     public DispatcherConfig withWorkerThreads(int value) {
         return new DispatcherConfig(maxQueueSize, value, maxConcurrentHandlers, priorityOrdering, priorities,
-                starvationLimit);
+                starvationLimit, inline);
     }
 
     public DispatcherConfig withMaxConcurrentHandlers(int value) {
-        return new DispatcherConfig(maxQueueSize, workerThreads, value, priorityOrdering, priorities, starvationLimit);
+        return new DispatcherConfig(maxQueueSize, workerThreads, value, priorityOrdering, priorities, starvationLimit,
+                inline);
     }
 
     public DispatcherConfig withPriorityOrdering(boolean value) {
         return new DispatcherConfig(maxQueueSize, workerThreads, maxConcurrentHandlers, value, priorities,
-                starvationLimit);
+                starvationLimit, inline);
     }
 
     public DispatcherConfig withPriority(Operation operation, Priority priority) {
@@ -77,11 +85,16 @@ public record DispatcherConfig(int maxQueueSize, int workerThreads, int maxConcu
         copy.putAll(priorities);
         copy.put(operation, priority);
         return new DispatcherConfig(maxQueueSize, workerThreads, maxConcurrentHandlers, priorityOrdering, copy,
-                starvationLimit);
+                starvationLimit, inline);
     }
 
     public DispatcherConfig withStarvationLimit(int value) {
         return new DispatcherConfig(maxQueueSize, workerThreads, maxConcurrentHandlers, priorityOrdering, priorities,
-                value);
+                value, inline);
+    }
+
+    public DispatcherConfig withInline(boolean value) {
+        return new DispatcherConfig(maxQueueSize, workerThreads, maxConcurrentHandlers, priorityOrdering, priorities,
+                starvationLimit, value);
     }
 }

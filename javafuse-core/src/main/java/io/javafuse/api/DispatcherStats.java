@@ -6,12 +6,14 @@ import java.util.Map;
  * A snapshot of the dispatcher's statistics. Latencies run from the moment a request was read to
  * the moment its reply was sent.
  *
+ * @param totalInline  of those dispatched, the requests a reader thread ran itself because the
+ *                     queue was empty (see {@link DispatcherConfig#inline})
  * @param maxQueueSize the high-water mark of {@code queueSize}
  * @param throughput   completed requests per second since the mount
  * @param bytesRead    data bytes answered to READ
  * @param bytesWritten data bytes accepted by WRITE
  */
-public record DispatcherStats(long totalDispatched, long totalCompleted, long totalErrors, long totalInterrupted,
+public record DispatcherStats(long totalDispatched, long totalInline, long totalCompleted, long totalErrors, long totalInterrupted,
                               long queueSize, long maxQueueSize, double avgLatencyMs, long uptimeMs,
                               double throughput, long bytesRead, long bytesWritten,
                               Map<Operation, OperationStats> perOperation) {

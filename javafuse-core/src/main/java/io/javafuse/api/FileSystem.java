@@ -3,6 +3,7 @@ package io.javafuse.api;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Set;
 
 /**
  * An inode-level filesystem, the shape of the kernel's own protocol: nodes are named by 64-bit
@@ -37,6 +38,19 @@ public interface FileSystem {
 
     /** Called exactly once when the session ends, however it ends. */
     default void destroy() {}
+
+    /**
+     * Operations whose handlers here are quick: they return within microseconds and never wait
+     * for another request (no lock held from one request to the next, no network, no waiting
+     * for a record lock). When no request is waiting in the dispatcher's queue, the reader
+     * thread that read such a request runs it itself, as libfuse does, instead of handing it to
+     * a worker: that hand-off costs a thread wake-up, tens of microseconds. While the handler
+     * runs, its reader reads nothing, so a handler listed here that blocks holds up the mount.
+     * None by default; {@link DispatcherConfig#withInline} turns this off for a whole mount.
+     */
+    default Set<Operation> inlineOperations() {
+        return Set.of();
+    }
 
     default Entry lookup(Request request, long parent, String name) throws IOException {
         return notImplemented();

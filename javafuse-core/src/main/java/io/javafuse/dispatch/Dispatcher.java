@@ -55,6 +55,14 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
             return false;
         }
 
+        /**
+         * Whether the submitting thread may run this request itself when nothing is queued
+         * (see {@link DispatcherConfig#inline}): true only for handlers known to be quick.
+         */
+        default boolean mayRunInline() {
+            return false;
+        }
+
         /** A priority for this request in particular (a write on an O_SYNC file), or null for its operation's. */
         default Priority priority() {
             return null;
@@ -144,13 +152,16 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
 
     /**
      * Admits a request, waiting while the queue is full. During shutdown only {@link #CLEANUP}
-     * operations are admitted; others are refused.
+     * operations are admitted; others are refused. A request that {@link Dispatchable#mayRunInline}
+     * and finds the queue empty runs here, on the calling thread, before this method returns:
+     * nothing waits that it could overtake, and no worker has to be woken for it.
      */
     public void submit(R request) throws InterruptedException {
         Operation operation = request.operation();
         Priority priority = request.priority() != null ? request.priority()
                 : operation != null ? config.priorityOf(operation) : Priority.NORMAL;
         boolean refuse = false;
+        Ticket<R> runHere = null;
         lock.lockInterruptibly();
         try {
             while (queued >= config.maxQueueSize() && !shuttingDown) {
@@ -158,6 +169,11 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
             }
             if (stopped || (shuttingDown && !CLEANUP.contains(operation) && !request.isCleanup())) {
                 refuse = true;
+            } else if (queued == 0 && config.inline() && request.mayRunInline()) {
+                runHere = new Ticket<>(request, priority, sequence++);
+                runHere.state = State.RUNNING;
+                tracked.put(request.unique(), runHere);
+                statistics.dispatchedInline();
             } else {
                 Ticket<R> ticket = new Ticket<>(request, priority, sequence++);
                 tracked.put(request.unique(), ticket);
@@ -172,6 +188,8 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         if (refuse) {
             refused.increment();
             worker.refuse(request, refusal);
+        } else if (runHere != null) {
+            run(runHere);
         }
     }
 
@@ -327,12 +345,16 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
             } finally {
                 lock.unlock();
             }
-            try {
-                worker.run(ticket.request);
-            } catch (RuntimeException | Error e) {
-                // The session answers handler failures itself; this is a bug in the engine.
-                LOG.log(System.Logger.Level.ERROR, "request " + ticket.request.unique() + " escaped its handler", e);
-            }
+            run(ticket);
+        }
+    }
+
+    private void run(Ticket<R> ticket) {
+        try {
+            worker.run(ticket.request);
+        } catch (RuntimeException | Error e) {
+            // The session answers handler failures itself; this is a bug in the engine.
+            LOG.log(System.Logger.Level.ERROR, "request " + ticket.request.unique() + " escaped its handler", e);
         }
     }
 

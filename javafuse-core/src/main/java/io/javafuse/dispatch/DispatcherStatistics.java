@@ -15,6 +15,7 @@ final class DispatcherStatistics {
 
     private final long startNanos = System.nanoTime();
     private final LongAdder dispatched = new LongAdder();
+    private final LongAdder inline = new LongAdder();
     private final LongAdder completed = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder interrupted = new LongAdder();
@@ -33,6 +34,12 @@ final class DispatcherStatistics {
     void dispatched(int queueSize) {
         dispatched.increment();
         queueHighWater.accumulateAndGet(queueSize, Math::max);
+    }
+
+    /** Dispatched, and run on the thread that submitted it (the queue stays empty). */
+    void dispatchedInline() {
+        dispatched.increment();
+        inline.increment();
     }
 
     void completed(Operation operation, long latencyNanos, int errno, boolean interruptedCall, long bytes) {
@@ -75,7 +82,7 @@ final class DispatcherStatistics {
                         h.percentile(0.99) / NANOS_PER_MS, h.percentile(0.999) / NANOS_PER_MS));
             }
         }
-        return new DispatcherStats(dispatched.sum(), done, errors.sum(), interrupted.sum(), queueSize,
+        return new DispatcherStats(dispatched.sum(), inline.sum(), done, errors.sum(), interrupted.sum(), queueSize,
                 queueHighWater.get(), all.averageNanos() / NANOS_PER_MS, uptimeNanos / 1_000_000,
                 uptimeNanos == 0 ? 0 : done / (uptimeNanos / 1e9), bytesRead.sum(), bytesWritten.sum(),
                 Map.copyOf(operations));

@@ -35,6 +35,7 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
     private final long startNanos = System.nanoTime();
 
     private Priority priority;
+    private boolean mayRunInline;
     /** The write queue this WRITE has a place reserved in, or null when it bypasses the queues. */
     private WriteQueues.Key writeQueue;
     private volatile boolean interrupted;
@@ -105,6 +106,15 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
 
     void priority(Priority value) {
         priority = value;
+    }
+
+    @Override
+    public boolean mayRunInline() {
+        return mayRunInline;
+    }
+
+    void mayRunInline(boolean value) {
+        mayRunInline = value;
     }
 
     WriteQueues.Key writeQueue() {

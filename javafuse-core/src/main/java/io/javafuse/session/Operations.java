@@ -63,7 +63,9 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -110,6 +112,8 @@ final class Operations {
     private final Completion completion;
     private final Runnable destroy;
     private volatile boolean setxattrExt;
+    /** Operations whose current handler is quick: replaced whole when a handler changes. */
+    private volatile Set<Operation> inline;
     private WriteQueues<FuseRequest> writes;
 
     Operations(FileSystem fs, ReplyEncoder encoder, Completion completion, Runnable destroy) {
@@ -117,25 +121,48 @@ final class Operations {
         this.encoder = encoder;
         this.completion = completion;
         this.destroy = destroy;
+        this.inline = inlineOperations();
+    }
+
+    /** Whether the handler of {@code operation} declares it quick enough to run on a reader thread. */
+    boolean runsInline(Operation operation) {
+        return inline.contains(operation);
+    }
+
+    private Set<Operation> inlineOperations() {
+        Set<Operation> quick = EnumSet.noneOf(Operation.class);
+        for (Operation operation : Operation.values()) {
+            if (target(operation).inlineOperations().contains(operation)) {
+                quick.add(operation);
+            }
+        }
+        return quick;
     }
 
     /** Routes one operation to {@code handler} instead of the mounted filesystem. */
-    void setHandler(Operation operation, FileSystem handler) {
+    synchronized void setHandler(Operation operation, FileSystem handler) {
         handlers.set(operation.ordinal(), handler);
+        inline = inlineOperations();
     }
 
     /** Routes one operation back to the mounted filesystem. */
-    void resetHandler(Operation operation) {
+    synchronized void resetHandler(Operation operation) {
         handlers.set(operation.ordinal(), null);
+        inline = inlineOperations();
     }
 
     /** Answers one operation with ENOSYS from now on. */
-    void removeHandler(Operation operation) {
+    synchronized void removeHandler(Operation operation) {
         handlers.set(operation.ordinal(), NOT_IMPLEMENTED);
+        inline = inlineOperations();
     }
 
     private FileSystem target(FuseRequest r) {
-        FileSystem replaced = handlers.get(r.opcode().operation().ordinal());
+        return target(r.opcode().operation());
+    }
+
+    private FileSystem target(Operation operation) {
+        FileSystem replaced = handlers.get(operation.ordinal());
         return replaced != null ? replaced : filesystem;
     }
 

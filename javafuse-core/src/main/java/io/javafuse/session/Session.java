@@ -342,6 +342,8 @@ public final class Session {
         if (opcode == Opcode.FLUSH || opcode == Opcode.FSYNC) {
             request.priority(WritePriority.URGENT.dispatcherPriority());
         }
+        // (Writes in write queues took the branch above: they wait for their turn, which must not hold up a reader.)
+        request.mayRunInline(opcode != null && operations.runsInline(opcode.operation()));
         dispatcher.submit(request);
     }
 

@@ -24,9 +24,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The dispatcher without a kernel: requests are plain objects, handlers are lambdas. */
 @Timeout(60)
 class DispatcherTest {
-    record Call(long unique, Operation operation, AtomicInteger interrupts) implements Dispatcher.Dispatchable {
+    record Call(long unique, Operation operation, AtomicInteger interrupts, boolean mayRunInline)
+            implements Dispatcher.Dispatchable {
         Call(long unique, Operation operation) {
-            this(unique, operation, new AtomicInteger());
+            this(unique, operation, new AtomicInteger(), false);
+        }
+
+        static Call quick(long unique, Operation operation) {
+            return new Call(unique, operation, new AtomicInteger(), true);
         }
 
         @Override
@@ -38,6 +43,7 @@ class DispatcherTest {
     /** A worker that records the order requests ran in and can hold the first one. */
     final class Recorder implements Dispatcher.Worker<Call> {
         final List<Long> ran = new CopyOnWriteArrayList<>();
+        final Map<Long, Thread> threads = new ConcurrentHashMap<>();
         final Map<Long, Integer> refused = new ConcurrentHashMap<>();
         final CountDownLatch blockerStarted = new CountDownLatch(1);
         final CountDownLatch releaseBlocker = new CountDownLatch(1);
@@ -50,6 +56,7 @@ class DispatcherTest {
                 blockerStarted.countDown();
                 awaitQuietly(releaseBlocker);
             } else {
+                threads.put(call.unique(), Thread.currentThread());
                 ran.add(call.unique());
             }
             if (sleepNanos > 0) {
@@ -114,6 +121,54 @@ class DispatcherTest {
         recorder.releaseBlocker.countDown();
         awaitCompleted(4);
         assertThat(recorder.ran).containsExactly(3L, 2L, 1L);
+    }
+
+    @Test
+    void aQuickRequestRunsOnTheSubmittingThreadOnlyWhileNothingWaits() throws Exception {
+        start(DispatcherConfig.defaults().withWorkerThreads(1));
+        dispatcher.submit(Call.quick(1, Operation.GETATTR));
+        // It ran before submit returned, on this thread: no worker was woken for it.
+        assertThat(recorder.threads.get(1L)).isSameAs(Thread.currentThread());
+
+        block();
+        dispatcher.submit(new Call(2, Operation.MKDIR));       // waits in the queue
+        dispatcher.submit(Call.quick(3, Operation.GETATTR));   // must not overtake it from here
+        assertThat(recorder.ran).containsExactly(1L);
+        recorder.releaseBlocker.countDown();
+        awaitCompleted(4);
+        assertThat(recorder.ran).containsExactly(1L, 3L, 2L); // GETATTR is HIGH: the queue's order rules
+        assertThat(recorder.threads.get(3L)).isNotSameAs(Thread.currentThread());
+        assertThat(dispatcher.stats().totalInline()).isEqualTo(1);
+        assertThat(dispatcher.stats().totalDispatched()).isEqualTo(4);
+    }
+
+    @Test
+    void inlineOffSendsEveryRequestToAWorker() throws Exception {
+        start(DispatcherConfig.defaults().withWorkerThreads(1).withInline(false));
+        dispatcher.submit(Call.quick(1, Operation.GETATTR));
+        awaitCompleted(1);
+        assertThat(recorder.threads.get(1L)).isNotSameAs(Thread.currentThread());
+        assertThat(dispatcher.stats().totalInline()).isZero();
+    }
+
+    @Test
+    void anInterruptReachesARequestRunningInline() throws Exception {
+        start(DispatcherConfig.defaults().withWorkerThreads(1));
+        Call slow = Call.quick(BLOCKER, Operation.GETATTR);
+        Thread submitter = Thread.ofPlatform().start(() -> {
+            try {
+                dispatcher.submit(slow);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(recorder.blockerStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(dispatcher.pending()).isEqualTo(1);
+        assertThat(dispatcher.interrupt(BLOCKER)).isTrue();
+        assertThat(slow.interrupts().get()).isEqualTo(1);
+        recorder.releaseBlocker.countDown();
+        submitter.join(10_000);
+        assertThat(dispatcher.pending()).isZero();
     }
 
     @Test

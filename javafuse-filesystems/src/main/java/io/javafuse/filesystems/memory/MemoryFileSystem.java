@@ -11,6 +11,7 @@ import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.Names;
 import io.javafuse.api.Open;
+import io.javafuse.api.Operation;
 import io.javafuse.api.Request;
 import io.javafuse.api.SetAttr;
 import io.javafuse.api.StatFs;
@@ -20,7 +21,10 @@ import io.javafuse.filesystems.memory.Directory.DirEntry;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -39,6 +43,18 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * never two at a time except by {@link #copyFileRange}, which takes them in node id order.
  */
 public final class MemoryFileSystem implements FileSystem {
+    /**
+     * Everything here works in memory and waits for nobody but a short lock; left out are the
+     * two whose work grows with a length the caller picks (FALLOCATE, COPY_FILE_RANGE).
+     */
+    private static final Set<Operation> QUICK = Collections.unmodifiableSet(EnumSet.of(Operation.LOOKUP,
+            Operation.FORGET, Operation.BATCH_FORGET, Operation.GETATTR, Operation.STATX, Operation.SETATTR,
+            Operation.READLINK, Operation.SYMLINK, Operation.MKNOD, Operation.MKDIR, Operation.UNLINK, Operation.RMDIR,
+            Operation.RENAME, Operation.RENAME2, Operation.LINK, Operation.OPEN, Operation.CREATE, Operation.TMPFILE,
+            Operation.READ, Operation.WRITE, Operation.FLUSH, Operation.RELEASE, Operation.FSYNC, Operation.LSEEK,
+            Operation.OPENDIR, Operation.READDIR, Operation.READDIRPLUS, Operation.RELEASEDIR, Operation.FSYNCDIR,
+            Operation.STATFS, Operation.SETXATTR, Operation.GETXATTR, Operation.LISTXATTR, Operation.REMOVEXATTR,
+            Operation.ACCESS));
     private static final int NAME_MAX = 255;
     /** PATH_MAX less the terminating NUL. */
     private static final int SYMLINK_MAX = 4095;
@@ -124,6 +140,11 @@ public final class MemoryFileSystem implements FileSystem {
     /** How many nodes are alive, the root included. */
     public int nodeCount() {
         return nodes.size();
+    }
+
+    @Override
+    public Set<Operation> inlineOperations() {
+        return QUICK;
     }
 
     // ---- names ----

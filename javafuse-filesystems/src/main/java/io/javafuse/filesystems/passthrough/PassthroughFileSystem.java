@@ -13,6 +13,7 @@ import io.javafuse.api.FuseException;
 import io.javafuse.api.Lock;
 import io.javafuse.api.Names;
 import io.javafuse.api.Open;
+import io.javafuse.api.Operation;
 import io.javafuse.api.Request;
 import io.javafuse.api.SetAttr;
 import io.javafuse.api.StatFs;
@@ -30,7 +31,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static io.javafuse.sys.FileSyscalls.AT_EMPTY_PATH;
@@ -76,6 +80,20 @@ import static io.javafuse.sys.FileSyscalls.procPath;
  * process's descriptor limit bounds how many nodes the kernel can cache.
  */
 public final class PassthroughFileSystem implements FileSystem {
+    /**
+     * Each of these is one or two system calls on the source. Left out: what waits for others
+     * (SETLKW), for the disk (FSYNC, FSYNCDIR, SYNCFS), or in proportion to a length the caller
+     * picks (FALLOCATE, COPY_FILE_RANGE).
+     */
+    private static final Set<Operation> QUICK = Collections.unmodifiableSet(EnumSet.of(Operation.LOOKUP,
+            Operation.FORGET, Operation.BATCH_FORGET, Operation.GETATTR, Operation.STATX, Operation.SETATTR,
+            Operation.READLINK, Operation.SYMLINK, Operation.MKNOD, Operation.MKDIR, Operation.UNLINK, Operation.RMDIR,
+            Operation.RENAME, Operation.RENAME2, Operation.LINK, Operation.OPEN, Operation.CREATE, Operation.TMPFILE,
+            Operation.READ, Operation.WRITE, Operation.FLUSH, Operation.RELEASE, Operation.LSEEK, Operation.OPENDIR,
+            Operation.READDIR, Operation.READDIRPLUS, Operation.RELEASEDIR, Operation.STATFS, Operation.SETXATTR,
+            Operation.GETXATTR, Operation.LISTXATTR, Operation.REMOVEXATTR, Operation.GETLK, Operation.SETLK,
+            Operation.ACCESS));
+
     private static final int RENAME_FLAGS = RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT;
     /** Flags that were the kernel's business at open time, or that a reopened descriptor must not carry. */
     private static final int OPEN_FLAGS_DROPPED = O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT;
@@ -137,6 +155,11 @@ public final class PassthroughFileSystem implements FileSystem {
     @Override
     public void init(ConnectionInfo connection) {
         writebackCache = connection.has(WRITEBACK_CACHE);
+    }
+
+    @Override
+    public Set<Operation> inlineOperations() {
+        return QUICK;
     }
 
     /**
