@@ -13,6 +13,9 @@
 #   bench/run.sh                              # about 4 minutes; needs root, /dev/fuse, fio
 #   RUNTIME=30 SIZE=512m bench/run.sh         # longer fio phases, bigger files (per job)
 #   FILES=50000 bench/run.sh                  # files of the metadata workload
+#   JAVAFUSE_ARGS="-o writeback_cache,entry_timeout=86400,attr_timeout=86400" bench/run.sh
+#                                             # options for `javafuse mount` (here: what
+#                                             # passthrough_hp --nopassthrough does by default)
 #
 # Another filesystem can be measured in the same run (a third target), with %SOURCE% (a fresh
 # tmpfs directory) and %MOUNTPOINT% substituted; the command must stay in the foreground (its
@@ -26,6 +29,8 @@ root="$(dirname "$here")"
 runtime="${RUNTIME:-10}"
 size="${SIZE:-256m}"
 files="${FILES:-20000}"
+warmup_files="${WARMUP_FILES:-5000}"
+read -r -a javafuse_args <<<"${JAVAFUSE_ARGS:-}"
 extra_cmd="${BENCH_EXTRA_MOUNT_CMD:-}"
 extra_name="${BENCH_EXTRA_NAME:-extra}"
 py=/usr/bin/python3            # not a pyenv shim: -S skips site, it starts in a few ms
@@ -99,7 +104,7 @@ fi
 
 # The javafuse launcher builds on first use: do that before anything is timed.
 "$root/javafuse" --version >/dev/null
-"$root/javafuse" mount --source "$shm/backing" "${dir[javafuse]}" >"$work/javafuse.log" 2>&1 &
+"$root/javafuse" mount "${javafuse_args[@]}" --source "$shm/backing" "${dir[javafuse]}" >"$work/javafuse.log" 2>&1 &
 pid[javafuse]=$!
 wait_mounted javafuse "$work/javafuse.log"
 if [ -n "$extra_cmd" ]; then
@@ -149,6 +154,11 @@ fio_phase randread-4k-4jobs  randread  4k 4
 fio_phase randwrite-4k-4jobs randwrite 4k 4
 
 # The metadata workload: one JVM per target, the phases in it (compiled before the clock starts).
+# A smaller untimed round first, so that a JVM daemon is measured compiled, as the C daemons are.
+for t in "${targets[@]}"; do
+  "$java" -XX:+UseSerialGC "$here/Metadata.java" "${dir[$t]}" "$warmup_files" >/dev/null 2>"$work/warmup-$t.err" \
+    || { echo "run.sh: metadata warm-up failed on $t" >&2; cat "$work/warmup-$t.err" >&2; exit 1; }
+done
 for t in "${targets[@]}"; do
   load="$(loadavg)"
   "$java" -XX:+UseSerialGC "$here/Metadata.java" --drop "${dir[$t]}" "$files" >"$work/meta-$t.txt" \
@@ -172,10 +182,10 @@ commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 dirty="$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | head -c1)"
 "$py" -S - "$raw" "$out" "$extra_name" "$commit${dirty:+ (modified)}" "$runtime" "$size" \
     "${hwm[javafuse]:-0}" "${hwm[extra]:-}" "$end_load" "$(nproc)" "$(uname -r)" \
-    "$(fio --version)" "${extra_cmd//$shm/<tmpfs>}" <<'EOF'
+    "$(fio --version)" "${extra_cmd//$shm/<tmpfs>}" "${JAVAFUSE_ARGS:-}" "$warmup_files" <<'EOF'
 import json, sys
 (raw, out, extra_name, commit, runtime, size, hwm_j, hwm_x, end_load, cpus, kernel, fio,
- extra_cmd) = sys.argv[1:]
+ extra_cmd, javafuse_args, warmup_files) = sys.argv[1:]
 rows, order = {}, []
 for line in open(raw):
     w, t, v, unit, l1, l5, l15 = line.rstrip("\n").split("\t")
@@ -194,6 +204,7 @@ for r in rows.values():
 meta = {"commit": commit, "fio_runtime_s": int(runtime), "fio_size_per_job": size,
         "ioengine": "psync", "cpus": int(cpus), "kernel": kernel, "fio": fio,
         "loadavg_end": [float(x) for x in end_load.split()],
+        "javafuse_args": javafuse_args, "metadata_warmup_files": int(warmup_files),
         "rss_peak_kib": {"javafuse": int(hwm_j or 0)}}
 if has_extra:
     meta["rss_peak_kib"][extra_name] = int(hwm_x or 0)
@@ -224,9 +235,12 @@ notes = [
     "", f"Commit {commit}; {cpus} CPUs, kernel {kernel}, {fio}, --ioengine=psync --direct=0, "
     f"{runtime} s per fio phase, {size} per job; backing directories and native target on tmpfs "
     "(/dev/shm). Higher is better everywhere (readdir: entries/s). Page caches dropped before "
-    "read phases and before stat and readdir.",
+    "read phases and before stat and readdir. The metadata workload ran once untimed with "
+    f"{warmup_files} files on every target first.",
     "", rss + f". Load average at the end: {end_load}.",
 ]
+notes += ["", "javafuse: `javafuse mount " + (javafuse_args + " " if javafuse_args else "")
+          + "--source <tmpfs> <mountpoint>`."]
 if has_extra:
     notes += ["", f"Extra target `{extra_name}`: `{extra_cmd}`."]
 open(out + "/results.md", "w").write("\n".join(lines + notes) + "\n")
