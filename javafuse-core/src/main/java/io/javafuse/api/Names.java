@@ -26,6 +26,10 @@ public final class Names {
 
     /** The string for these bytes: UTF-8, with the bytes that are not valid UTF-8 escaped. */
     public static String decode(byte[] bytes) {
+        if (isAscii(bytes)) {
+            // Most names: one copy into a compact string, no decoder.
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -47,7 +51,7 @@ public final class Names {
 
     /** The bytes for this string: UTF-8, with each escaped byte restored (the inverse of {@link #decode}). */
     public static byte[] encode(String name) {
-        if (name.chars().noneMatch(c -> Character.isSurrogate((char) c))) {
+        if (!hasSurrogate(name)) {
             return name.getBytes(StandardCharsets.UTF_8);
         }
         ByteBuffer out = ByteBuffer.allocate(name.length() * 3);
@@ -68,6 +72,24 @@ public final class Names {
         byte[] bytes = new byte[out.position()];
         out.flip().get(bytes);
         return bytes;
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hasSurrogate(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isSurrogate(name.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How many bytes the kernel sees in this name: the length that NAME_MAX and PATH_MAX limit. */
