@@ -13,11 +13,16 @@
 #   bench/run.sh                              # about 4 minutes; needs root, /dev/fuse, fio
 #   RUNTIME=30 SIZE=512m bench/run.sh         # longer fio phases, bigger files (per job)
 #   FILES=50000 bench/run.sh                  # files of the metadata workload
+#   BENCH_KERNEL_PASSTHROUGH=1 bench/run.sh   # mount with --kernel-passthrough (Linux 6.9+): the
+#                                             # kernel reads and writes the backing files itself
 #
 # Another filesystem can be measured in the same run (a third target), with %SOURCE% (a fresh
 # tmpfs directory) and %MOUNTPOINT% substituted; the command must stay in the foreground (its
 # pid is the daemon whose RSS is reported) and mount within 30 s:
 #   BENCH_EXTRA_NAME=other BENCH_EXTRA_MOUNT_CMD="/path/to/fs -f %SOURCE% %MOUNTPOINT%" bench/run.sh
+# javafuse with and without kernel passthrough in one run:
+#   BENCH_EXTRA_NAME=javafuse-kpt BENCH_EXTRA_MOUNT_CMD="$PWD/javafuse mount --source %SOURCE% \
+#     --kernel-passthrough %MOUNTPOINT%" bench/run.sh
 #
 # Every mount is unmounted however the script ends (trap), and the temporary directories go.
 set -euo pipefail
@@ -28,6 +33,8 @@ size="${SIZE:-256m}"
 files="${FILES:-20000}"
 extra_cmd="${BENCH_EXTRA_MOUNT_CMD:-}"
 extra_name="${BENCH_EXTRA_NAME:-extra}"
+kernel_passthrough=()
+[ "${BENCH_KERNEL_PASSTHROUGH:-0}" = 1 ] && kernel_passthrough=(--kernel-passthrough)
 py=/usr/bin/python3            # not a pyenv shim: -S skips site, it starts in a few ms
 
 [ "$(id -u)" -eq 0 ] || { echo "run.sh: needs root (mount, drop_caches)" >&2; exit 2; }
@@ -99,9 +106,13 @@ fi
 
 # The javafuse launcher builds on first use: do that before anything is timed.
 "$root/javafuse" --version >/dev/null
-"$root/javafuse" mount --source "$shm/backing" "${dir[javafuse]}" >"$work/javafuse.log" 2>&1 &
+"$root/javafuse" mount --source "$shm/backing" ${kernel_passthrough[@]+"${kernel_passthrough[@]}"} \
+  "${dir[javafuse]}" >"$work/javafuse.log" 2>&1 &
 pid[javafuse]=$!
 wait_mounted javafuse "$work/javafuse.log"
+if [ ${#kernel_passthrough[@]} -gt 0 ] && grep -q "kernel passthrough is off" "$work/javafuse.log"; then
+  echo "run.sh: $(grep "kernel passthrough is off" "$work/javafuse.log")" >&2
+fi
 if [ -n "$extra_cmd" ]; then
   cmd="${extra_cmd//%SOURCE%/$shm/backing-extra}"
   cmd="${cmd//%MOUNTPOINT%/${dir[extra]}}"
@@ -172,10 +183,10 @@ commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 dirty="$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | head -c1)"
 "$py" -S - "$raw" "$out" "$extra_name" "$commit${dirty:+ (modified)}" "$runtime" "$size" \
     "${hwm[javafuse]:-0}" "${hwm[extra]:-}" "$end_load" "$(nproc)" "$(uname -r)" \
-    "$(fio --version)" "${extra_cmd//$shm/<tmpfs>}" <<'EOF'
+    "$(fio --version)" "${extra_cmd//$shm/<tmpfs>}" "${#kernel_passthrough[@]}" <<'EOF'
 import json, sys
 (raw, out, extra_name, commit, runtime, size, hwm_j, hwm_x, end_load, cpus, kernel, fio,
- extra_cmd) = sys.argv[1:]
+ extra_cmd, kernel_passthrough) = sys.argv[1:]
 rows, order = {}, []
 for line in open(raw):
     w, t, v, unit, l1, l5, l15 = line.rstrip("\n").split("\t")
@@ -194,7 +205,7 @@ for r in rows.values():
 meta = {"commit": commit, "fio_runtime_s": int(runtime), "fio_size_per_job": size,
         "ioengine": "psync", "cpus": int(cpus), "kernel": kernel, "fio": fio,
         "loadavg_end": [float(x) for x in end_load.split()],
-        "rss_peak_kib": {"javafuse": int(hwm_j or 0)}}
+        "rss_peak_kib": {"javafuse": int(hwm_j or 0)}, "kernel_passthrough": kernel_passthrough != "0"}
 if has_extra:
     meta["rss_peak_kib"][extra_name] = int(hwm_x or 0)
     meta["extra_target"] = {"name": extra_name, "command": extra_cmd}
@@ -227,6 +238,8 @@ notes = [
     "read phases and before stat and readdir.",
     "", rss + f". Load average at the end: {end_load}.",
 ]
+if kernel_passthrough != "0":
+    notes += ["", "javafuse mounted with --kernel-passthrough: file data bypasses the daemon."]
 if has_extra:
     notes += ["", f"Extra target `{extra_name}`: `{extra_cmd}`."]
 open(out + "/results.md", "w").write("\n".join(lines + notes) + "\n")
