@@ -71,7 +71,8 @@ final class MountCommand implements Callable<Integer> {
 
     @Option(names = "--kernel-passthrough",
             description = "With --source, as root on Linux 6.9+: open files are handed to the kernel (FUSE "
-                    + "passthrough), which then reads and writes them without javafuse. Not with writeback_cache. "
+                    + "passthrough), which then reads and writes them without javafuse. Not with writeback_cache "
+                    + "or handle_killpriv. "
                     + "Where the kernel or the privileges do not allow it, mounts anyway without it and says why.")
     boolean kernelPassthrough;
 
@@ -87,6 +88,10 @@ final class MountCommand implements Callable<Integer> {
             if (options.writebackCache()) {
                 throw new IllegalArgumentException("--kernel-passthrough and -o writeback_cache exclude each other:"
                         + " the kernel turns passthrough off with the writeback cache");
+            }
+            if (options.handleKillpriv()) {
+                throw new IllegalArgumentException("--kernel-passthrough and -o handle_killpriv exclude each other:"
+                        + " writes no longer reach javafuse, which could then not clear set-id bits");
             }
             options = options.withKernelPassthrough(true);
         }

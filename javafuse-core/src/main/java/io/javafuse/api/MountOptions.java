@@ -36,6 +36,8 @@ import java.util.Locale;
  *                           ({@link Request#openBacking}, {@link Open#withPassthrough}) and reads,
  *                           writes and mmap of that file go to it without reaching this process.
  *                           Registering needs CAP_SYS_ADMIN. Excludes {@link #writebackCache()}
+ *                           (the kernel would drop passthrough) and {@link #handleKillpriv()} (the
+ *                           kernel would leave set-id bits to the filesystem on writes it never sees)
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
@@ -58,6 +60,10 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         if (writebackCache && kernelPassthrough) {
             throw new IllegalArgumentException("kernel passthrough and the writeback cache exclude each other:"
                     + " the kernel turns passthrough off when both are asked for; choose one");
+        }
+        if (handleKillpriv && kernelPassthrough) {
+            throw new IllegalArgumentException("kernel passthrough and handle_killpriv exclude each other: with"
+                    + " passthrough, writes never reach the filesystem, which could then not clear set-id bits");
         }
         if (readers < 1) {
             throw new IllegalArgumentException("readers must be at least 1: " + readers);
@@ -316,7 +322,8 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
 
     /**
      * Offers the kernel FUSE passthrough at INIT (see {@link #kernelPassthrough()}). Cannot be
-     * combined with {@link #withWritebackCache}: the constructor rejects both being on.
+     * combined with {@link #withWritebackCache} or {@link #withHandleKillpriv}: the constructor
+     * rejects either pair being on.
      */
     public MountOptions withKernelPassthrough(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,

@@ -291,6 +291,9 @@ class WireFormatTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writeback cache");
         assertThatThrownBy(() -> MountOptions.defaults().parse("kernel_passthrough,writeback_cache"))
                 .isInstanceOf(IllegalArgumentException.class);
+        // The kernel then leaves clearing set-id bits on write to the filesystem, which sees no writes.
+        assertThatThrownBy(() -> MountOptions.defaults().parse("handle_killpriv,kernel_passthrough"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("set-id");
     }
 
     @Test

@@ -22,7 +22,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
@@ -136,6 +136,29 @@ class KernelPassthroughMountTest {
             other.write(ByteBuffer.wrap(new byte[] {1}));
         }
         await(() -> fs.kernelPassthroughInodes() == 0, "backing ids closed after the last release");
+        assertNoDataThroughTheDaemon();
+    }
+
+    @Test
+    void aWriteByAnotherUserStillClearsTheSetUserIdBit() throws Exception {
+        source = mounts.newDirectory("javafuse-kpt-src-");
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rwxr-xr-x"));
+        fs = new PassthroughFileSystem(source);
+        mount = mounts.mount(fs, OPTIONS.withAllowOther(true).withDefaultPermissions(true));
+        mnt = mount.mountpoint();
+        assumeTrue(fs.kernelPassthrough(), "kernel passthrough is off: " + fs.kernelPassthroughOffReason());
+        Path file = source.resolve("setuid");
+        Files.writeString(file, "x\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setAttribute(file, "unix:mode", 04777);
+
+        // Not root (no CAP_FSETID): the kernel clears S_ISUID on the write, through a SETATTR here.
+        Process writer = new ProcessBuilder("setpriv", "--reuid=1234", "--regid=1234", "--clear-groups",
+                "sh", "-c", "echo y >> " + mnt.resolve("setuid")).redirectErrorStream(true).start();
+        String output = new String(writer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(writer.waitFor()).as(output).isZero();
+        assertThat(Files.readString(file)).isEqualTo("x\ny\n");
+        assertThat((int) Files.getAttribute(file, "unix:mode") & 07777).isEqualTo(0777);
         assertNoDataThroughTheDaemon();
     }
 
