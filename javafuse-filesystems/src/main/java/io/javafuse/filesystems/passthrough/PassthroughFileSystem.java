@@ -62,6 +62,11 @@ import static io.javafuse.sys.FileSyscalls.procPath;
  * no copy in between. fsync, fallocate, SEEK_DATA/SEEK_HOLE, copy_file_range, statfs, extended
  * attributes, flock and POSIX locks are those of the source.
  *
+ * <p>With kernel passthrough negotiated ({@link io.javafuse.api.MountOptions#withKernelPassthrough}),
+ * each open file's descriptor is handed to the kernel as its backing file, one per inode (see
+ * {@link BackingFiles}): the kernel then reads, writes and mmaps the source itself, and only the
+ * other operations come here. Without CAP_SYS_ADMIN the files are served here as usual.
+ *
  * <p>Ownership: nodes created through the mount (files, directories, symbolic links, device
  * nodes, FIFOs, sockets) belong to the caller, with set-group-id directories honoured, because
  * the creating call runs with the caller's fsuid and fsgid (see {@link Creator}). Hard links and
