@@ -16,11 +16,16 @@
 #   JAVAFUSE_ARGS="-o writeback_cache,entry_timeout=86400,attr_timeout=86400" bench/run.sh
 #                                             # options for `javafuse mount` (here: what
 #                                             # passthrough_hp --nopassthrough does by default)
+#   JAVAFUSE_ARGS=--kernel-passthrough bench/run.sh   # Linux 6.9+: the kernel reads and writes
+#                                             # the backing files itself
 #
 # Another filesystem can be measured in the same run (a third target), with %SOURCE% (a fresh
 # tmpfs directory) and %MOUNTPOINT% substituted; the command must stay in the foreground (its
 # pid is the daemon whose RSS is reported) and mount within 30 s:
 #   BENCH_EXTRA_NAME=other BENCH_EXTRA_MOUNT_CMD="/path/to/fs -f %SOURCE% %MOUNTPOINT%" bench/run.sh
+# javafuse with and without kernel passthrough in one run:
+#   BENCH_EXTRA_NAME=javafuse-kpt BENCH_EXTRA_MOUNT_CMD="$PWD/javafuse mount --source %SOURCE% \
+#     --kernel-passthrough %MOUNTPOINT%" bench/run.sh
 #
 # Every mount is unmounted however the script ends (trap), and the temporary directories go.
 set -euo pipefail
@@ -107,6 +112,9 @@ fi
 "$root/javafuse" mount "${javafuse_args[@]}" --source "$shm/backing" "${dir[javafuse]}" >"$work/javafuse.log" 2>&1 &
 pid[javafuse]=$!
 wait_mounted javafuse "$work/javafuse.log"
+if grep -q "kernel passthrough is off" "$work/javafuse.log"; then
+  echo "run.sh: $(grep "kernel passthrough is off" "$work/javafuse.log")" >&2
+fi
 if [ -n "$extra_cmd" ]; then
   cmd="${extra_cmd//%SOURCE%/$shm/backing-extra}"
   cmd="${cmd//%MOUNTPOINT%/${dir[extra]}}"

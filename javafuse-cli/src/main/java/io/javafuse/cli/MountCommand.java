@@ -36,7 +36,7 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "-o", paramLabel = "OPT[,OPT...]", split = ",",
             description = "Mount options: ro, allow_other, default_permissions, fsname=, subtype=, max_read=, "
                     + "max_write=, blksize=, writeback_cache, posix_locks, flock_locks, entry_timeout=, "
-                    + "attr_timeout=, auto_unmount, nosuid, nodev, noexec, noatime, ...")
+                    + "attr_timeout=, auto_unmount, kernel_passthrough, nosuid, nodev, noexec, noatime, ...")
     List<String> mountOptions = List.of();
 
     @Option(names = "--readers", paramLabel = "N", description = "Reader threads (default: cores, at least 2).")
@@ -73,6 +73,13 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--stats-json", paramLabel = "FILE", description = "At exit, write the final statistics as JSON.")
     Path statsJson;
 
+    @Option(names = "--kernel-passthrough",
+            description = "With --source, as root on Linux 6.9+: open files are handed to the kernel (FUSE "
+                    + "passthrough), which then reads and writes them without javafuse. Not with writeback_cache "
+                    + "or handle_killpriv. "
+                    + "Where the kernel or the privileges do not allow it, mounts anyway without it and says why.")
+    boolean kernelPassthrough;
+
     @Option(names = "--force", description = "Clear a stale mount left on MOUNTPOINT by a killed process, then mount.")
     boolean force;
 
@@ -81,6 +88,21 @@ final class MountCommand implements Callable<Integer> {
         // The kernel checks permissions from the modes the filesystem reports, as on a native filesystem.
         MountOptions options = MountOptions.defaults().withDefaultPermissions(true)
                 .parse(String.join(",", mountOptions)).withClearStaleMount(force);
+        if (kernelPassthrough) {
+            if (options.writebackCache()) {
+                throw new IllegalArgumentException("--kernel-passthrough and -o writeback_cache exclude each other:"
+                        + " the kernel turns passthrough off with the writeback cache");
+            }
+            if (options.handleKillpriv()) {
+                throw new IllegalArgumentException("--kernel-passthrough and -o handle_killpriv exclude each other:"
+                        + " writes no longer reach javafuse, which could then not clear set-id bits");
+            }
+            options = options.withKernelPassthrough(true);
+        }
+        if (options.kernelPassthrough() && source == null) {
+            throw new IllegalArgumentException("--kernel-passthrough needs --source: the in-memory filesystem has"
+                    + " no files for the kernel to read");
+        }
         if (readers != null) {
             options = options.withReaders(readers);
         }
@@ -121,14 +143,45 @@ final class MountCommand implements Callable<Integer> {
             startStatsLine(stats);
         }
         ConnectionInfo c = mount.connection();
+        String passthroughOff = options.kernelPassthrough() ? passthroughOff(c) : null;
         System.out.println("javafuse: mounted " + mount.mountpoint() + " (FUSE 7." + c.protocolMinor()
-                + ", max_write " + c.maxWrite() + ")");
+                + ", max_write " + c.maxWrite() + (options.kernelPassthrough() && passthroughOff == null
+                ? ", kernel passthrough" : "") + ")");
+        if (passthroughOff != null) {
+            System.out.println("javafuse: kernel passthrough is off, reads and writes go through javafuse: "
+                    + passthroughOff);
+        }
         System.out.flush();
         while (!mount.awaitTermination(Duration.ofDays(1))) {
             // serve until a signal, an unmount from outside, or `javafuse unmount`
         }
         ShutdownStats result = mount.shutdownStats();
         return result == null || result.gracefulCompletion() ? 0 : 1;
+    }
+
+    /** Why kernel passthrough cannot work on this mount, or null if it can. */
+    private static String passthroughOff(ConnectionInfo connection) {
+        if (!connection.passthrough()) {
+            return "the kernel did not agree to it (it needs Linux 6.9+ built with CONFIG_FUSE_PASSTHROUGH)";
+        }
+        if (!hasCapSysAdmin()) {
+            return "registering backing files needs CAP_SYS_ADMIN (run as root)";
+        }
+        return null;
+    }
+
+    /** CAP_SYS_ADMIN (bit 21) in this process's effective capabilities. */
+    private static boolean hasCapSysAdmin() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << 21)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // unknown: let the first open find out (the filesystem falls back and logs it)
+        }
+        return true;
     }
 
     /** The in-memory filesystem, or with --source the passthrough filesystem of that directory. */

@@ -146,7 +146,108 @@ class PassthroughCliTest {
         assertThat(isMounted(mountpoint)).isFalse();
     }
 
+    @Test
+    @Timeout(60)
+    void kernelPassthroughWithoutSourceIsAUsageError() throws Exception {
+        Path mountpoint = newDirectory();
+        assertUsageError(start(List.of(), "mount", "--kernel-passthrough", mountpoint.toString()),
+                "--kernel-passthrough needs --source");
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    @Test
+    @Timeout(60)
+    void kernelPassthroughWithTheWritebackCacheIsAUsageError() throws Exception {
+        Path source = newDirectory();
+        Path mountpoint = newDirectory();
+        assertUsageError(start(List.of(), "mount", "--source", source.toString(), "--kernel-passthrough",
+                "-o", "writeback_cache", mountpoint.toString()), "writeback_cache");
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    @Test
+    @Timeout(90)
+    void kernelPassthroughAsRootSaysSoAndServesTheSource() throws Exception {
+        Path source = newDirectory();
+        Path mountpoint = newDirectory();
+        Files.writeString(source.resolve("before"), "was there");
+        Process cli = start(List.of(), "mount", "--source", source.toString(), "--kernel-passthrough",
+                mountpoint.toString());
+        String first = firstLine(cli);
+        assertThat(first).contains("mounted " + mountpoint);
+        Assumptions.assumeTrue(first.contains("kernel passthrough"), "no kernel passthrough here: " + first);
+
+        assertThat(Files.readString(mountpoint.resolve("before"))).isEqualTo("was there");
+        Files.writeString(mountpoint.resolve("after"), "written by the kernel");
+        assertThat(Files.readString(source.resolve("after"))).isEqualTo("written by the kernel");
+
+        cli.destroy(); // SIGTERM
+        assertThat(cli.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(cli.exitValue()).as(stderr(cli)).isZero();
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
+    @Test
+    @Timeout(120)
+    void aPlainUserAskingForKernelPassthroughMountsWithoutAndIsToldWhy() throws Exception {
+        Path home = newDirectory();
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path source = Files.createDirectory(home.resolve("source"));
+        Path mountpoint = Files.createDirectory(home.resolve("mnt"));
+        for (Path path : List.of(source, mountpoint)) {
+            Files.setAttribute(path, "unix:uid", PLAIN_USER);
+            Files.setAttribute(path, "unix:gid", PLAIN_USER);
+        }
+        List<String> asUser = List.of("setpriv", "--reuid=" + PLAIN_USER, "--regid=" + PLAIN_USER, "--clear-groups");
+        Assumptions.assumeTrue(runAs(asUser, "test", "-r", "/dev/fuse", "-a", "-w", "/dev/fuse").status() == 0,
+                "/dev/fuse is not open to plain users here");
+        Process cli = start(asUser, "--class-path-readable-by-all", "mount", "--source", source.toString(),
+                "--kernel-passthrough", mountpoint.toString());
+        List<String> lines = lines(cli, 2);
+        assertThat(lines.get(0)).contains("mounted " + mountpoint).doesNotContain("kernel passthrough");
+        assertThat(lines.get(1)).startsWith("javafuse: kernel passthrough is off")
+                .containsAnyOf("CAP_SYS_ADMIN", "did not agree");
+
+        ProcessResult work = runAs(asUser, "sh", "-c", "cd " + mountpoint + " && echo data > f && cat f");
+        assertThat(work.status()).as(work.stderr()).isZero();
+        assertThat(work.stdout()).isEqualTo("data\n");
+        assertThat(Files.readString(source.resolve("f"))).isEqualTo("data\n");
+
+        cli.destroy();
+        assertThat(cli.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(cli.exitValue()).as(stderr(cli)).isZero();
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
     // ---- helpers
+
+    /** The first {@code count} lines on stdout, read with one reader so none is lost in its buffer. */
+    private static List<String> lines(Process process, int count) throws Exception {
+        CompletableFuture<List<String>> read = CompletableFuture.supplyAsync(() -> {
+            List<String> lines = new ArrayList<>();
+            try {
+                BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8));
+                for (int i = 0; i < count; i++) {
+                    String line = reader.readLine();
+                    if (line == null) {
+                        break;
+                    }
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                lines.add(e.toString());
+            }
+            return lines;
+        });
+        List<String> lines = read.get(30, TimeUnit.SECONDS);
+        if (lines.size() < count) {
+            throw new AssertionError("expected " + count + " lines on stdout, got " + lines + "; "
+                    + (process.isAlive() ? "still running" : "exit status " + process.exitValue() + ", stderr: "
+                    + stderr(process)));
+        }
+        return lines;
+    }
 
     private void assertUsageError(Process cli, String... mentions) throws Exception {
         assertThat(cli.waitFor(30, TimeUnit.SECONDS)).isTrue();

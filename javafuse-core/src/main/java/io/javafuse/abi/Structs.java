@@ -594,6 +594,15 @@ public final class Structs {
         public static final long KH = offset(LAYOUT, "kh");
     }
 
+    /** The argument of the BACKING_OPEN ioctl: the descriptor to register; flags and padding stay 0. */
+    public static final class BackingMap {
+        public static final StructLayout LAYOUT = struct("fuse_backing_map", 16, U32.withName("fd"),
+                U32.withName("flags"), U64.withName("padding"));
+        public static final int SIZE = (int) LAYOUT.byteSize();
+        public static final long FD = offset(LAYOUT, "fd");
+        public static final long FLAGS = offset(LAYOUT, "flags");
+    }
+
     public static final class NotifyInvalInodeOut {
         public static final StructLayout LAYOUT = struct("fuse_notify_inval_inode_out", 24, U64.withName("ino"),
                 U64.withName("off"), U64.withName("len"));

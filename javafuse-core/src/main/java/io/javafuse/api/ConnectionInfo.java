@@ -12,4 +12,13 @@ public record ConnectionInfo(int protocolMajor, int protocolMinor, int kernelMin
     public boolean has(long flag) {
         return (flags & flag) != 0;
     }
+
+    /**
+     * Whether the kernel agreed to FUSE passthrough (asked for with
+     * {@link MountOptions#withKernelPassthrough}): open files may then be handed to backing
+     * descriptors, see {@link Request#openBacking}. Registering one still needs CAP_SYS_ADMIN.
+     */
+    public boolean passthrough() {
+        return has(io.javafuse.abi.InitFlags.PASSTHROUGH);
+    }
 }

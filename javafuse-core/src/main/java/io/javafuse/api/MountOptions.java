@@ -31,6 +31,13 @@ import java.util.Locale;
  *                           kernel stops asking GETXATTR security.capability before every write.
  *                           The kernel does not learn of the new mode, though: stat may show the
  *                           old one until the attribute cache expires, so it is off by default
+ * @param kernelPassthrough  offer FUSE passthrough (Linux 6.9+) at INIT, with a stack depth of 1:
+ *                           a filesystem may then hand the kernel an open descriptor per file
+ *                           ({@link Request#openBacking}, {@link Open#withPassthrough}) and reads,
+ *                           writes and mmap of that file go to it without reaching this process.
+ *                           Registering needs CAP_SYS_ADMIN. Excludes {@link #writebackCache()}
+ *                           (the kernel would drop passthrough) and {@link #handleKillpriv()} (the
+ *                           kernel would leave set-id bits to the filesystem on writes it never sees)
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
@@ -38,7 +45,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                            Duration entryTimeout, Duration attrTimeout, int maxBackground,
                            boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher,
                            WriteQueueConfig writeQueues, boolean handleSignals, boolean clearStaleMount,
-                           boolean handleKillpriv) {
+                           boolean handleKillpriv, boolean kernelPassthrough) {
 
     public static final int MAX_WRITE_DEFAULT = 1 << 20;
     private static final List<String> KNOWN_FLAGS = List.of("nosuid", "suid", "nodev", "dev", "noexec", "exec",
@@ -49,6 +56,14 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         mountFlags = List.copyOf(mountFlags);
         if (maxWrite < 4096) {
             throw new IllegalArgumentException("max_write must be at least 4096: " + maxWrite);
+        }
+        if (writebackCache && kernelPassthrough) {
+            throw new IllegalArgumentException("kernel passthrough and the writeback cache exclude each other:"
+                    + " the kernel turns passthrough off when both are asked for; choose one");
+        }
+        if (handleKillpriv && kernelPassthrough) {
+            throw new IllegalArgumentException("kernel passthrough and handle_killpriv exclude each other: with"
+                    + " passthrough, writes never reach the filesystem, which could then not clear set-id bits");
         }
         if (readers < 1) {
             throw new IllegalArgumentException("readers must be at least 1: " + readers);
@@ -68,7 +83,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
                 MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
                 false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false,
-                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false);
+                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false, false);
     }
 
     /**
@@ -96,6 +111,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                 case "auto_unmount" -> o.withAutoUnmount(true);
                 case "clear_stale" -> o.withClearStaleMount(true);
                 case "handle_killpriv" -> o.withHandleKillpriv(true);
+                case "kernel_passthrough" -> o.withKernelPassthrough(true);
                 case "fsname" -> o.withFsname(required(key, value));
                 case "subtype" -> o.withSubtype(required(key, value));
                 case "max_write" -> o.withMaxWrite(number(key, value));
@@ -141,31 +157,36 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
     public MountOptions withFsname(String value) {
         return new MountOptions(value, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withSubtype(String value) {
         return new MountOptions(fsname, value, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withAllowOther(boolean value) {
         return new MountOptions(fsname, subtype, value, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withDefaultPermissions(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, value, readOnly, mountFlags, maxWrite, maxRead, blksize,
                 readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withReadOnly(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, value, mountFlags, maxWrite, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withMountFlag(String flag) {
@@ -176,109 +197,138 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         flags.add(flag);
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withMaxWrite(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, value, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withMaxRead(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 value, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withBlksize(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, value, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withReaders(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, value, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withWritebackCache(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, value, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withPosixLocks(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, value, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withFlockLocks(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, value, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withEntryTimeout(Duration value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, value, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withAttrTimeout(Duration value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, value, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withMaxBackground(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, value,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withUseFusermount(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, value, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, value, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withAutoUnmount(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, value, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, value, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withDispatcher(DispatcherConfig value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, value, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, value, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withWriteQueues(WriteQueueConfig value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, value, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, value, handleSignals, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withHandleSignals(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, value, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, value, clearStaleMount, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withClearStaleMount(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, value, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, value, handleKillpriv,
+                kernelPassthrough);
     }
 
     public MountOptions withHandleKillpriv(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
                 maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount,
-                value);
+                value, kernelPassthrough);
+    }
+
+    /**
+     * Offers the kernel FUSE passthrough at INIT (see {@link #kernelPassthrough()}). Cannot be
+     * combined with {@link #withWritebackCache} or {@link #withHandleKillpriv}: the constructor
+     * rejects either pair being on.
+     */
+    public MountOptions withKernelPassthrough(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount,
+                handleKillpriv, value);
     }
 }

@@ -34,4 +34,27 @@ public interface Request {
      * and return any value, which is ignored: {@code request.later(stage); return 0;}.
      */
     <T> T later(CompletionStage<? extends T> stage);
+
+    /**
+     * Registers the open descriptor {@code fd} with the kernel as a backing file (the
+     * FUSE_DEV_IOC_BACKING_OPEN ioctl) and returns its id, for {@link Open#withPassthrough}. The
+     * kernel takes its own reference: {@code fd} may be closed afterwards. The id stays valid until
+     * {@link #closeBacking}; an open file already using it keeps its backing file after that.
+     * It only uses the file's path and this process's credentials: each open file through it is
+     * reopened with that open's own flags.
+     *
+     * @throws FuseException EPERM when the mount did not negotiate passthrough
+     *                       ({@link ConnectionInfo#passthrough()}) or this process lacks
+     *                       CAP_SYS_ADMIN; EOPNOTSUPP when the file has no read/write (a
+     *                       directory) or this request did not come from /dev/fuse; ELOOP when
+     *                       the file is itself on a stacked filesystem (FUSE, overlayfs)
+     */
+    default int openBacking(int fd) throws java.io.IOException {
+        throw new FuseException(Errno.EOPNOTSUPP, "this request cannot register backing files");
+    }
+
+    /** Drops the id {@link #openBacking} returned (FUSE_DEV_IOC_BACKING_CLOSE). */
+    default void closeBacking(int backingId) throws java.io.IOException {
+        throw new FuseException(Errno.EOPNOTSUPP, "this request cannot register backing files");
+    }
 }

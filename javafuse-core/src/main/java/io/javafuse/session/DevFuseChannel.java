@@ -109,6 +109,55 @@ public final class DevFuseChannel implements FuseChannel {
         }
     }
 
+    @Override
+    public int openBacking(int backingFd) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment map = arena.allocate(Structs.BackingMap.LAYOUT);
+            map.set(JAVA_INT, Structs.BackingMap.FD, backingFd);
+            return withOpenDescriptor(() -> Syscalls.ioctl(fd, Structs.DevIoctl.BACKING_OPEN, map));
+        } catch (FuseException e) {
+            throw backingFailure("register descriptor " + backingFd + " as a backing file", e);
+        }
+    }
+
+    @Override
+    public void closeBacking(int backingId) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment id = arena.allocate(JAVA_INT);
+            id.set(JAVA_INT, 0, backingId);
+            withOpenDescriptor(() -> Syscalls.ioctl(fd, Structs.DevIoctl.BACKING_CLOSE, id));
+        } catch (FuseException e) {
+            throw backingFailure("close backing id " + backingId, e);
+        }
+    }
+
+    private interface DescriptorCall {
+        int run() throws FuseException;
+    }
+
+    /** Runs an ioctl on the descriptor unless it is closed, so it never reaches a reused number. */
+    private int withOpenDescriptor(DescriptorCall call) throws FuseException {
+        long stamp = lifecycle.readLock();
+        try {
+            if (closed.get()) {
+                throw new FuseException(Errno.ENOTCONN, "the FUSE connection is closed");
+            }
+            return call.run();
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    private static FuseException backingFailure(String what, FuseException e) {
+        String why = switch (e.errno()) {
+            case Errno.EPERM -> ": passthrough was not negotiated at INIT, or this process lacks CAP_SYS_ADMIN";
+            case Errno.ELOOP -> ": the file is on a stacked filesystem (FUSE, overlayfs) deeper than the mount allows";
+            case Errno.EOPNOTSUPP -> ": the file cannot be read and written (a directory?)";
+            default -> "";
+        };
+        return new FuseException(e.errno(), "cannot " + what + " (" + Errno.name(e.errno()) + ")" + why, e);
+    }
+
     /** Waits until a request can be read, so a session can give up on a kernel that never sends INIT. */
     public boolean awaitReadable(int timeoutMillis) throws FuseException {
         return Syscalls.pollReadable(fd, timeoutMillis);

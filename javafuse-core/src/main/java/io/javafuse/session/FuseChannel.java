@@ -27,6 +27,17 @@ public interface FuseChannel extends AutoCloseable {
     /** A second channel on the same connection with its own processing queue, for another reader thread. */
     FuseChannel cloneChannel() throws IOException;
 
+    /** Registers {@code fd} as a backing file for passthrough; see {@link io.javafuse.api.Request#openBacking}. */
+    default int openBacking(int fd) throws IOException {
+        throw new io.javafuse.api.FuseException(io.javafuse.api.Errno.EOPNOTSUPP,
+                "this channel cannot register backing files");
+    }
+
+    default void closeBacking(int backingId) throws IOException {
+        throw new io.javafuse.api.FuseException(io.javafuse.api.Errno.EOPNOTSUPP,
+                "this channel cannot register backing files");
+    }
+
     @Override
     void close();
 }

@@ -156,6 +156,16 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
     }
 
     @Override
+    public int openBacking(int fd) throws java.io.IOException {
+        return channel.openBacking(fd);
+    }
+
+    @Override
+    public void closeBacking(int backingId) throws java.io.IOException {
+        channel.closeBacking(backingId);
+    }
+
+    @Override
     public boolean isInterrupted() {
         return interrupted;
     }

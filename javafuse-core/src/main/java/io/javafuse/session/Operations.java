@@ -726,7 +726,7 @@ final class Operations {
     private static long openOut(MemorySegment b, long at, Open o) {
         u64(b, at + OpenOut.FH, o.fh());
         u32(b, at + OpenOut.OPEN_FLAGS, o.openFlags());
-        u32(b, at + OpenOut.BACKING_ID, 0);
+        u32(b, at + OpenOut.BACKING_ID, o.backingId());
         return OpenOut.SIZE;
     }
 

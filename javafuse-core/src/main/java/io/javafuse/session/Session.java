@@ -45,6 +45,8 @@ public final class Session {
     /** The oldest protocol whose request layouts this engine decodes (fuse_create_in with umask came in 7.12). */
     static final int OLDEST_KERNEL_MINOR = 12;
     private static final int INIT_TIMEOUT_MILLIS = 30_000;
+    /** With passthrough, backing files must be on a filesystem that is not stacked itself. */
+    private static final int PASSTHROUGH_STACK_DEPTH = 1;
     /** Once the connection is gone, handlers still running get this long to return. */
     private static final long TERMINATION_DRAIN_SECONDS = 5;
     /** The answer to new work once the dispatcher shuts down: the caller learns its call did not happen. */
@@ -247,6 +249,10 @@ public final class Session {
         if (options.handleKillpriv()) {
             wanted |= InitFlags.HANDLE_KILLPRIV_V2;
         }
+        if (options.kernelPassthrough()) {
+            // MountOptions refuses it with WRITEBACK_CACHE, with which the kernel would ignore it.
+            wanted |= InitFlags.PASSTHROUGH;
+        }
         return wanted;
     }
 
@@ -273,6 +279,10 @@ public final class Session {
         u32(b, out + InitOut.TIME_GRAN, 1);
         Structs.u16(b, out + InitOut.MAX_PAGES, maxPages);
         u32(b, out + InitOut.FLAGS2, (int) (flags >>> 32));
+        if ((flags & InitFlags.PASSTHROUGH) != 0) {
+            // Backing files may not be on stacked filesystems themselves; the mount becomes one level deep.
+            u32(b, out + InitOut.MAX_STACK_DEPTH, PASSTHROUGH_STACK_DEPTH);
+        }
         int size = minor < 5 ? InitOut.COMPAT_SIZE : minor < 23 ? InitOut.COMPAT_22_SIZE : InitOut.SIZE;
         OutHeader.write(b, OutHeader.SIZE + size, 0, init.unique());
         if (!channel.write(b.asSlice(0, OutHeader.SIZE + size), MemorySegment.NULL)) {

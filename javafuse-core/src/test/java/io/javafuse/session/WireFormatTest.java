@@ -10,6 +10,7 @@ import io.javafuse.api.FileMode;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.MountOptions;
+import io.javafuse.api.Open;
 import io.javafuse.api.Request;
 import io.javafuse.testing.InMemoryChannel;
 import io.javafuse.testing.RequestBuilder;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.javafuse.testing.RequestBuilder.reply;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The engine against requests built by hand from the header's layout, without a kernel: every
@@ -101,6 +103,13 @@ class WireFormatTest {
         }
 
         @Override
+        public Open open(Request request, long nodeId, int flags) {
+            calls.add("open " + nodeId);
+            // KEEP_CACHE is dropped by withPassthrough: the kernel refuses it with passthrough
+            return new Open(9, Open.KEEP_CACHE | Open.NOFLUSH).withPassthrough(42);
+        }
+
+        @Override
         public byte[] getxattr(Request request, long nodeId, String name) {
             return "value".getBytes(StandardCharsets.US_ASCII);
         }
@@ -108,10 +117,14 @@ class WireFormatTest {
 
     /** Starts a session and answers INIT as a kernel offering 7.{@code minor} with {@code flags}. */
     ByteBuffer start(int minor, long flags) throws Exception {
+        return start(minor, flags, MountOptions.defaults().withReaders(2));
+    }
+
+    ByteBuffer start(int minor, long flags, MountOptions options) throws Exception {
         long flags2 = flags >>> 32;
         channel.send(new RequestBuilder(INIT, 2, 0).u32(7).u32(minor).u32(131072).u32((int) flags).u32((int) flags2)
                 .bytes(new byte[44]).build());
-        session = new Session(new RecordingFs(), MountOptions.defaults().withReaders(2), channel, () -> {});
+        session = new Session(new RecordingFs(), options, channel, () -> {});
         session.start();
         return reply(channel.reply(5, TimeUnit.SECONDS));
     }
@@ -152,6 +165,8 @@ class WireFormatTest {
         assertThat(Structs.Attr.BLKSIZE).isEqualTo(80);
         assertThat(Structs.Attr.FLAGS).isEqualTo(84);
         assertThat(Structs.OpenOut.BACKING_ID).isEqualTo(12);
+        assertThat(Structs.BackingMap.SIZE).isEqualTo(16);
+        assertThat(Structs.BackingMap.FLAGS).isEqualTo(4);
     }
 
     @Test
@@ -248,6 +263,65 @@ class WireFormatTest {
         assertThat(r.getLong(16 + 16)).as("attr.ino").isEqualTo(7);
         call(new RequestBuilder(GETATTR, 24, 7).u32(0).u32(0).u64(99).build());
         assertThat(calls).containsSubsequence("getattr 7 fh=99", "getattr 7 fh=" + FileSystem.NO_HANDLE);
+    }
+
+    @Test
+    void kernelPassthroughIsOfferedInFlags2WithAStackDepthOfOne() throws Exception {
+        long offered = InitFlags.ASYNC_READ | InitFlags.INIT_EXT | InitFlags.PASSTHROUGH;
+        ByteBuffer r = start(45, offered, MountOptions.defaults().withReaders(2).withKernelPassthrough(true));
+        long flags = Integer.toUnsignedLong(r.getInt(16 + 12)) | (Integer.toUnsignedLong(r.getInt(16 + 32)) << 32);
+        assertThat(flags & InitFlags.PASSTHROUGH).as("PASSTHROUGH agreed").isNotZero();
+        assertThat(r.getInt(16 + 32) & (1 << 5)).as("flags2 bit 5").isNotZero();
+        assertThat(r.getInt(16 + 36)).as("max_stack_depth").isEqualTo(1);
+        assertThat(session.connection().passthrough()).isTrue();
+    }
+
+    @Test
+    void passthroughIsNotAgreedWhenTheKernelDoesNotOfferIt() throws Exception {
+        ByteBuffer r = start(45, InitFlags.ASYNC_READ | InitFlags.INIT_EXT,
+                MountOptions.defaults().withReaders(2).withKernelPassthrough(true));
+        assertThat(r.getInt(16 + 32) & (1 << 5)).as("flags2 bit 5").isZero();
+        assertThat(r.getInt(16 + 36)).as("max_stack_depth").isZero();
+        assertThat(session.connection().passthrough()).isFalse();
+    }
+
+    @Test
+    void passthroughAndTheWritebackCacheAreRefusedTogether() {
+        assertThatThrownBy(() -> MountOptions.defaults().withWritebackCache(true).withKernelPassthrough(true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writeback cache");
+        assertThatThrownBy(() -> MountOptions.defaults().parse("kernel_passthrough,writeback_cache"))
+                .isInstanceOf(IllegalArgumentException.class);
+        // The kernel then leaves clearing set-id bits on write to the filesystem, which sees no writes.
+        assertThatThrownBy(() -> MountOptions.defaults().parse("handle_killpriv,kernel_passthrough"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("set-id");
+    }
+
+    @Test
+    void aPassthroughOpenCarriesFlagAndBackingIdInOpenOut() throws Exception {
+        start(45, InitFlags.INIT_EXT | InitFlags.PASSTHROUGH, MountOptions.defaults().withReaders(2)
+                .withKernelPassthrough(true));
+        ByteBuffer r = call(new RequestBuilder(14, 30, 7).u32(0).u32(0).build());
+        assertThat(calls).contains("open 7");
+        assertThat(r.getInt(0)).isEqualTo(16 + 16);
+        assertThat(r.getLong(16)).as("fh").isEqualTo(9);
+        assertThat(r.getInt(16 + 8)).as("open_flags: PASSTHROUGH | NOFLUSH").isEqualTo(0x80 | 0x20);
+        assertThat(r.getInt(16 + 12)).as("backing_id").isEqualTo(42);
+    }
+
+    @Test
+    void passthroughNeedsABackingId() {
+        assertThatThrownBy(() -> new Open(1, Open.PASSTHROUGH)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Open.handle(1).withPassthrough(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Open.handle(1).withWriteBehind().withPassthrough(3).writeBehind()).isFalse();
+    }
+
+    @Test
+    void aRequestFromAnInMemoryChannelCannotRegisterBackingFiles() throws Exception {
+        start(45, 0);
+        byte[] bytes = new RequestBuilder(LOOKUP, 40, 1).build();
+        FuseRequest request = new FuseRequest(channel, MemorySegment.ofArray(bytes), bytes.length);
+        assertThatThrownBy(() -> request.openBacking(0)).isInstanceOf(FuseException.class)
+                .satisfies(e -> assertThat(((FuseException) e).errno()).isEqualTo(Errno.EOPNOTSUPP));
     }
 
     @Test

@@ -66,6 +66,11 @@ import static io.javafuse.sys.FileSyscalls.procPath;
  * no copy in between. fsync, fallocate, SEEK_DATA/SEEK_HOLE, copy_file_range, statfs, extended
  * attributes, flock and POSIX locks are those of the source.
  *
+ * <p>With kernel passthrough negotiated ({@link io.javafuse.api.MountOptions#withKernelPassthrough}),
+ * each open file's descriptor is handed to the kernel as its backing file, one per inode (see
+ * {@link BackingFiles}): the kernel then reads, writes and mmaps the source itself, and only the
+ * other operations come here. Without CAP_SYS_ADMIN the files are served here as usual.
+ *
  * <p>Ownership: nodes created through the mount (files, directories, symbolic links, device
  * nodes, FIFOs, sockets) belong to the caller, with set-group-id directories honoured, because
  * the creating call runs with the caller's fsuid and fsgid (see {@link Creator}). Hard links and
@@ -114,6 +119,7 @@ public final class PassthroughFileSystem implements FileSystem {
     private final Creator creator;
     private final RecordLocks recordLocks = new RecordLocks();
     private final ConcurrentHashMap<Long, DirectoryHandle> directories = new ConcurrentHashMap<>();
+    private final BackingFiles backing = new BackingFiles();
     /** The kernel caches writes: it reads pages through write-only handles and places appends itself. */
     private volatile boolean writebackCache;
 
@@ -155,6 +161,26 @@ public final class PassthroughFileSystem implements FileSystem {
     @Override
     public void init(ConnectionInfo connection) {
         writebackCache = connection.has(WRITEBACK_CACHE);
+        backing.negotiated(connection.passthrough());
+    }
+
+    /**
+     * Whether open files are handed to the kernel (FUSE passthrough): the mount asked for it
+     * ({@link io.javafuse.api.MountOptions#withKernelPassthrough}), the kernel agreed, and no
+     * registration was refused for lack of privilege.
+     */
+    public boolean kernelPassthrough() {
+        return backing.enabled();
+    }
+
+    /** Why {@link #kernelPassthrough()} is off, or null while it is on. */
+    public String kernelPassthroughOffReason() {
+        return backing.disabledBecause();
+    }
+
+    /** Inodes whose open files the kernel serves from a backing file right now. */
+    public int kernelPassthroughInodes() {
+        return backing.registered();
     }
 
     @Override
@@ -401,7 +427,8 @@ public final class PassthroughFileSystem implements FileSystem {
             throw new FuseException(Errno.ELOOP);
         }
         // Reopening the O_PATH descriptor through /proc opens the very inode, wherever it now is.
-        return Open.handle(FileSyscalls.openat(AT_FDCWD, procPath(inode.fd), sourceFlags(flags), 0));
+        int fd = FileSyscalls.openat(AT_FDCWD, procPath(inode.fd), sourceFlags(flags), 0);
+        return backing.opened(request, nodeId, fd);
     }
 
     @Override
@@ -423,7 +450,7 @@ public final class PassthroughFileSystem implements FileSystem {
             // caller and with the source checking the caller's right to, as open(2) would.
             fd = creator.asCallerChecked(request, () -> FileSyscalls.openat(dir.fd, name, openFlags & ~O_CREAT, 0));
         }
-        return created(fd);
+        return created(request, fd);
     }
 
     @Override
@@ -431,11 +458,11 @@ public final class PassthroughFileSystem implements FileSystem {
         Inode dir = inodes.get(parent);
         int openFlags = sourceFlags(flags & ~O_TMPFILE) | O_TMPFILE;
         int fd = creator.asCaller(request, () -> FileSyscalls.openat(dir.fd, ".", openFlags, mode));
-        return created(fd);
+        return created(request, fd);
     }
 
     /** The entry and handle of a file just created and open on {@code fd}; its inode is the one fd has open. */
-    private Created created(int fd) throws FuseException {
+    private Created created(Request request, int fd) throws FuseException {
         try {
             int pathFd = FileSyscalls.openat(AT_FDCWD, procPath(fd), O_PATH | O_CLOEXEC, 0);
             Stat stat;
@@ -445,7 +472,8 @@ public final class PassthroughFileSystem implements FileSystem {
                 FileSyscalls.closeQuietly(pathFd);
                 throw e;
             }
-            return new Created(entry(inodes.take(pathFd, stat), stat), Open.handle(fd));
+            Entry entry = entry(inodes.take(pathFd, stat), stat);
+            return new Created(entry, backing.opened(request, entry.nodeId(), fd));
         } catch (FuseException | RuntimeException e) {
             FileSyscalls.closeQuietly(fd);
             throw e;
@@ -565,6 +593,8 @@ public final class PassthroughFileSystem implements FileSystem {
     @Override
     public void release(Request request, long nodeId, long fh, int flags) throws IOException {
         recordLocks.releaseHandle(fh);
+        // Before the descriptor is closed: its number may be reused by the next open at once.
+        backing.released(request, fh);
         FileSyscalls.closeQuietly(descriptor(fh));
     }
 
