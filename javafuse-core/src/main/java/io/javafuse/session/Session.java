@@ -18,6 +18,7 @@ import io.javafuse.api.Errno;
 import io.javafuse.api.FileSystem;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.MountOptions;
+import io.javafuse.api.Operation;
 import io.javafuse.api.Request;
 import io.javafuse.api.WritePriority;
 import io.javafuse.writes.UniqueSequencer;
@@ -124,7 +125,7 @@ public final class Session {
     }
 
     /** Routes one operation to {@code handler}; null routes it back to the mounted filesystem. */
-    public void setOperationHandler(io.javafuse.api.Operation operation, FileSystem handler) {
+    public void setOperationHandler(Operation operation, FileSystem handler) {
         if (handler == null) {
             operations.resetHandler(operation);
         } else {
@@ -133,7 +134,7 @@ public final class Session {
     }
 
     /** Answers one operation with ENOSYS from now on. */
-    public void removeOperationHandler(io.javafuse.api.Operation operation) {
+    public void removeOperationHandler(Operation operation) {
         operations.removeHandler(operation);
     }
 
@@ -341,6 +342,10 @@ public final class Session {
             // A full queue for this file holds the reader here: the kernel keeps the rest.
             writeQueues.reserve(key, request.unique());
             request.writeQueue(key);
+            // Settled, nothing numbered before it can still turn up, so its queue never waits for
+            // another request to apply it: the reader may (an earlier write still running on a
+            // worker takes this one along instead).
+            request.mayRunInline(sequencer.isSettled(request.unique()) && operations.runsInline(Operation.WRITE));
             dispatcher.submit(request);
             return;
         }
@@ -352,7 +357,6 @@ public final class Session {
         if (opcode == Opcode.FLUSH || opcode == Opcode.FSYNC) {
             request.priority(WritePriority.URGENT.dispatcherPriority());
         }
-        // (Writes in write queues took the branch above: they wait for their turn, which must not hold up a reader.)
         request.mayRunInline(opcode != null && operations.runsInline(opcode.operation()));
         dispatcher.submit(request);
     }

@@ -44,6 +44,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -75,7 +76,8 @@ class WriteQueueMountTest {
 
     // ---- ordering under concurrency
 
-    enum Mode { DEFAULT, DIRECT_PARALLEL, WRITEBACK }
+    /** INLINE: the filesystem declares its writes quick, so settled writes run on the readers. */
+    enum Mode { DEFAULT, DIRECT_PARALLEL, WRITEBACK, INLINE }
 
     /**
      * 8 threads append records to their own files while 8 more share one FileChannel on another
@@ -91,6 +93,9 @@ class WriteQueueMountTest {
         fs.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(3);
         if (mode == Mode.DIRECT_PARALLEL) {
             fs.sharedOpenFlags = Open.DIRECT_IO | Open.PARALLEL_DIRECT_WRITES;
+        }
+        if (mode == Mode.INLINE) {
+            fs.inline = fs.delegate.inlineOperations();
         }
         Mount mount = mounts.mount(fs, MountOptions.defaults().withWritebackCache(mode == Mode.WRITEBACK));
         Path root = mount.mountpoint();
@@ -168,6 +173,9 @@ class WriteQueueMountTest {
         if (mode == Mode.DIRECT_PARALLEL) {
             assertThat(sharedHandle.maxQueueSize()).as("the kernel sent the shared file's writes concurrently")
                     .isGreaterThan(1);
+        }
+        if (mode == Mode.INLINE) {
+            assertThat(mount.dispatcherStats().totalInline()).as("requests the readers ran themselves").isPositive();
         }
         mount.flushAllWriteQueues(IDLE);
         WriteQueueStats stats = mount.writeQueueStats();
@@ -467,6 +475,7 @@ class WriteQueueMountTest {
         volatile long sharedNode = -1;
         volatile long sharedFh = -1;
         volatile boolean recordSegments;
+        volatile Set<Operation> inline = Set.of();
         /** FUSE_WRITE_CACHE: a delayed write from the kernel's page cache. */
         static final int WRITE_CACHE = 1;
         final AtomicLong failedWrites = new AtomicLong();
@@ -474,6 +483,11 @@ class WriteQueueMountTest {
         final ConcurrentLinkedQueue<Seen> segments = new ConcurrentLinkedQueue<>();
         final List<String> reordered = new CopyOnWriteArrayList<>();
         private final Map<Long, Long> lastUnique = new HashMap<>();
+
+        @Override
+        public Set<Operation> inlineOperations() {
+            return inline;
+        }
 
         @Override
         public int write(Request request, long nodeId, long fh, long offset, MemorySegment data, int writeFlags)
