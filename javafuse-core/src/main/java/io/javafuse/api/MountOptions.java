@@ -31,6 +31,10 @@ import java.util.Locale;
  *                           kernel stops asking GETXATTR security.capability before every write.
  *                           The kernel does not learn of the new mode, though: stat may show the
  *                           old one until the attribute cache expires, so it is off by default
+ * @param splice             READ answers whose data a filesystem names as a range of a file
+ *                           ({@link FileSystem#readSource}) go from that file to /dev/fuse through
+ *                           a pipe with splice(2) instead of being copied through the request's
+ *                           buffer; off by default (see docs/performance.md for the figures)
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
@@ -38,7 +42,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                            Duration entryTimeout, Duration attrTimeout, int maxBackground,
                            boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher,
                            WriteQueueConfig writeQueues, boolean handleSignals, boolean clearStaleMount,
-                           boolean handleKillpriv) {
+                           boolean handleKillpriv, boolean splice) {
 
     public static final int MAX_WRITE_DEFAULT = 1 << 20;
     private static final List<String> KNOWN_FLAGS = List.of("nosuid", "suid", "nodev", "dev", "noexec", "exec",
@@ -68,7 +72,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
                 MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
                 false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false,
-                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false);
+                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false, false);
     }
 
     /**
@@ -96,6 +100,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                 case "auto_unmount" -> o.withAutoUnmount(true);
                 case "clear_stale" -> o.withClearStaleMount(true);
                 case "handle_killpriv" -> o.withHandleKillpriv(true);
+                case "splice" -> o.withSplice(true);
                 case "fsname" -> o.withFsname(required(key, value));
                 case "subtype" -> o.withSubtype(required(key, value));
                 case "max_write" -> o.withMaxWrite(number(key, value));
@@ -141,31 +146,31 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
     public MountOptions withFsname(String value) {
         return new MountOptions(value, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withSubtype(String value) {
         return new MountOptions(fsname, value, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withAllowOther(boolean value) {
         return new MountOptions(fsname, subtype, value, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withDefaultPermissions(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, value, readOnly, mountFlags, maxWrite, maxRead, blksize,
                 readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withReadOnly(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, value, mountFlags, maxWrite, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withMountFlag(String flag) {
@@ -176,109 +181,116 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         flags.add(flag);
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withMaxWrite(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, value, maxRead,
                 blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withMaxRead(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 value, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withBlksize(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, value, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withReaders(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, value, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withWritebackCache(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, value, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withPosixLocks(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, value, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withFlockLocks(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, value, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withEntryTimeout(Duration value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, value, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withAttrTimeout(Duration value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, value, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withMaxBackground(int value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, value,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withUseFusermount(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, value, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, value, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withAutoUnmount(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, value, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, value, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withDispatcher(DispatcherConfig value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, value, writeQueues, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, value, writeQueues, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withWriteQueues(WriteQueueConfig value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, value, handleSignals, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, value, handleSignals, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withHandleSignals(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, value, clearStaleMount, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, value, clearStaleMount, handleKillpriv, splice);
     }
 
     public MountOptions withClearStaleMount(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, value, handleKillpriv);
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, value, handleKillpriv, splice);
     }
 
     public MountOptions withHandleKillpriv(boolean value) {
         return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
                 maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
                 maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount,
-                value);
+                value, splice);
+    }
+
+    public MountOptions withSplice(boolean value) {
+        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
+                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
+                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount,
+                handleKillpriv, value);
     }
 }

@@ -52,9 +52,11 @@ import io.javafuse.api.Names;
 import io.javafuse.api.Open;
 import io.javafuse.api.Operation;
 import io.javafuse.api.PollHandle;
+import io.javafuse.api.ReadSource;
 import io.javafuse.api.SetAttr;
 import io.javafuse.api.StatFs;
 import io.javafuse.api.WritePriority;
+import io.javafuse.sys.FileSyscalls;
 import io.javafuse.writes.WriteQueues;
 import io.javafuse.api.Statx;
 
@@ -109,10 +111,13 @@ final class Operations {
     private final ReplyEncoder encoder;
     private final Completion completion;
     private final Runnable destroy;
+    /** READ answers from a {@link ReadSource} go through a pipe with splice(2) instead of a buffer. */
+    private final boolean splice;
     private volatile boolean setxattrExt;
     private WriteQueues<FuseRequest> writes;
 
-    Operations(FileSystem fs, ReplyEncoder encoder, Completion completion, Runnable destroy) {
+    Operations(FileSystem fs, ReplyEncoder encoder, Completion completion, Runnable destroy, boolean splice) {
+        this.splice = splice;
         this.filesystem = fs;
         this.encoder = encoder;
         this.completion = completion;
@@ -238,6 +243,11 @@ final class Operations {
                 int size = (int) Math.min(Integer.toUnsignedLong(u32(b, ARGS + ReadIn.SIZE_)), b.byteSize() - BODY);
                 long fh = u64(b, ARGS + ReadIn.FH);
                 long offset = u64(b, ARGS + ReadIn.OFFSET);
+                ReadSource source = fs.readSource(r, node, fh, offset, size);
+                if (source != null) {
+                    answerFrom(r, source, size);
+                    return;
+                }
                 MemorySegment destination = b.asSlice(BODY, size);
                 answer(r, fs.read(r, node, fh, offset, destination), (buffer, at, n) -> Math.clamp(n, 0, size));
             }
@@ -442,6 +452,28 @@ final class Operations {
     }
 
     // ---- answering
+
+    /** Answers a READ with the file range its handler named: spliced if enabled and possible, else copied. */
+    private void answerFrom(FuseRequest r, ReadSource source, int size) throws IOException {
+        int length = Math.min(source.length(), size);
+        if (splice && r.channel() instanceof DevFuseChannel device) {
+            long sent = device.spliceRead(r.unique(), source.fd(), source.offset(), length, r.buffer());
+            if (sent >= 0) {
+                completion.finished(r, 0, sent);
+                return;
+            }
+        }
+        MemorySegment destination = r.buffer().asSlice(BODY, length);
+        long total = 0;
+        while (total < length) {
+            long n = FileSyscalls.pread(source.fd(), destination.asSlice(total), source.offset() + total);
+            if (n == 0) {
+                break;
+            }
+            total += n;
+        }
+        complete(r, (int) total, (buffer, at, n) -> n, true);
+    }
 
     /** Answers with a value the handler returned (or, if it answers later, with its stage's value). */
     private <T> void answer(FuseRequest r, T value, BodyEncoder<? super T> body) {
