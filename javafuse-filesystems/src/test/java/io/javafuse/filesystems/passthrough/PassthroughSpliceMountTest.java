@@ -3,6 +3,7 @@ package io.javafuse.filesystems.passthrough;
 import io.javafuse.api.Mount;
 import io.javafuse.api.MountOptions;
 import io.javafuse.testing.MountExtension;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,6 +50,12 @@ class PassthroughSpliceMountTest {
                 .withEntryTimeout(Duration.ZERO).withAttrTimeout(Duration.ZERO);
         Mount mount = mounts.mount(new PassthroughFileSystem(source), options);
         mnt = mount.mountpoint();
+    }
+
+    @Test
+    void spliceIsAMountOptionOffByDefault() {
+        assertThat(MountOptions.defaults().splice()).isFalse();
+        assertThat(MountOptions.defaults().parse("ro,splice").splice()).isTrue();
     }
 
     /** A byte no other offset nearby shares, so data from the wrong place (or another answer) shows. */
