@@ -123,9 +123,13 @@ public final class DevFuseChannel implements FuseChannel {
             }
             SplicePipe pipe = pipes.poll();
             if (pipe == null) {
-                pipe = SplicePipe.open();
+                try {
+                    pipe = SplicePipe.open();
+                } catch (FuseException e) {
+                    return -1; // no descriptor for a pipe now (EMFILE): copy this one
+                }
                 if (pipe == null) {
-                    spliceUnavailable = true;
+                    spliceUnavailable = true; // pipes cannot be made large enough: copy from now on
                     return -1;
                 }
             }

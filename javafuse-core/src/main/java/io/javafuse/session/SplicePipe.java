@@ -49,7 +49,7 @@ final class SplicePipe implements AutoCloseable {
         this.iovec = arena.allocate(Syscalls.IOVEC);
     }
 
-    /** A new pipe of at least 1 MiB, or null if the system will not give one. */
+    /** A new pipe of at least 1 MiB, or null if it cannot be made that large; throws if there is no pipe at all. */
     static SplicePipe open() throws FuseException {
         int readEnd;
         int writeEnd;
