@@ -31,10 +31,11 @@ import java.util.Locale;
  *                           kernel stops asking GETXATTR security.capability before every write.
  *                           The kernel does not learn of the new mode, though: stat may show the
  *                           old one until the attribute cache expires, so it is off by default
- * @param splice             READ answers whose data a filesystem names as a range of a file
- *                           ({@link FileSystem#readSource}) go from that file to /dev/fuse through
- *                           a pipe with splice(2) instead of being copied through the request's
- *                           buffer; off by default (see docs/performance.md for the figures)
+ * @param splice             READ answers of 32 to 128 KiB whose data a filesystem names as a
+ *                           range of a file ({@link FileSystem#readSource}) go from that file to
+ *                           /dev/fuse through a pipe with splice(2) instead of being copied through
+ *                           the request's buffer; on by default ({@code nosplice} turns it off; see
+ *                           docs/performance.md for the figures)
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
@@ -67,12 +68,12 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         }
     }
 
-    /** Defaults: fsname and subtype "javafuse", 1 MiB writes, one reader per core (at least 2), 1 s caches. */
+    /** Defaults: fsname and subtype "javafuse", 1 MiB writes, one reader per core (at least 2), 1 s caches, splice. */
     public static MountOptions defaults() {
         return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
                 MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
                 false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false,
-                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false, false);
+                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false, true);
     }
 
     /**
@@ -101,6 +102,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                 case "clear_stale" -> o.withClearStaleMount(true);
                 case "handle_killpriv" -> o.withHandleKillpriv(true);
                 case "splice" -> o.withSplice(true);
+                case "nosplice" -> o.withSplice(false);
                 case "fsname" -> o.withFsname(required(key, value));
                 case "subtype" -> o.withSubtype(required(key, value));
                 case "max_write" -> o.withMaxWrite(number(key, value));

@@ -89,11 +89,14 @@ final class Operations {
     private static final int LOCK_UN = 8;
     private static final int O_DSYNC = 010000;
     /**
-     * Smaller READ answers are copied even with splice on: for a few pages the pipe's extra system
-     * call and page bookkeeping cost more than the copy it saves (4 KiB random reads were slower
-     * spliced; see docs/performance.md).
+     * Spliced READ answers are 32 to 128 KiB long; others are copied even with splice on. Under
+     * 32 KiB the pipe's extra system call and page bookkeeping cost more than the copy they save
+     * (4 KiB READs were slower spliced). 128 KiB is the kernel's default readahead, the size of
+     * page-cache READs, where splice gained; 1 MiB O_DIRECT READs were slower spliced. See
+     * docs/performance.md.
      */
     static final int SPLICE_MIN = 32 * 1024;
+    static final int SPLICE_MAX = 128 * 1024;
 
     /** Told when a request is finished (answered, or dropped without an answer). */
     interface Completion {
@@ -462,7 +465,7 @@ final class Operations {
     /** Answers a READ with the file range its handler named: spliced if enabled and possible, else copied. */
     private void answerFrom(FuseRequest r, ReadSource source, int size) throws IOException {
         int length = Math.min(source.length(), size);
-        if (splice && length >= SPLICE_MIN && r.channel() instanceof DevFuseChannel device) {
+        if (splice && length >= SPLICE_MIN && length <= SPLICE_MAX && r.channel() instanceof DevFuseChannel device) {
             long sent = device.spliceRead(r.unique(), source.fd(), source.offset(), length, r.buffer());
             if (sent >= 0) {
                 completion.finished(r, 0, sent);

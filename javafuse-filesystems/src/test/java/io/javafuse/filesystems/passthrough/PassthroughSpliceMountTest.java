@@ -53,9 +53,10 @@ class PassthroughSpliceMountTest {
     }
 
     @Test
-    void spliceIsAMountOptionOffByDefault() {
-        assertThat(MountOptions.defaults().splice()).isFalse();
-        assertThat(MountOptions.defaults().parse("ro,splice").splice()).isTrue();
+    void spliceIsOnByDefaultAndNospliceTurnsItOff() {
+        assertThat(MountOptions.defaults().splice()).isTrue();
+        assertThat(MountOptions.defaults().parse("ro,nosplice").splice()).isFalse();
+        assertThat(MountOptions.defaults().parse("nosplice,splice").splice()).isTrue();
     }
 
     /** A byte no other offset nearby shares, so data from the wrong place (or another answer) shows. */
