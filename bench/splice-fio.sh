@@ -20,6 +20,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 rounds="${ROUNDS:-5}"
+# No AOT cache: one trained before `mvn package`/`verify` rebuilt the jars outside the launcher
+# was seen to run the old classes (JDK 25), which would measure the wrong code. Startup is not
+# measured here.
+export JAVAFUSE_NO_AOT=1
 
 [ "$(id -u)" -eq 0 ] || { echo "splice-fio.sh: needs root (mount, drop_caches)" >&2; exit 2; }
 for tool in fio python3; do
