@@ -118,6 +118,15 @@ public interface FileSystem {
     }
 
     /**
+     * Instead of {@link #read}: names a range of an open file that holds the data, so that the
+     * engine can move it to the kernel without copying it through a buffer (see {@link ReadSource}).
+     * Answers synchronously; returns null to have {@link #read} called instead, which is the default.
+     */
+    default ReadSource readSource(Request request, long nodeId, long fh, long offset, int size) throws IOException {
+        return null;
+    }
+
+    /**
      * Writes {@code data}, a read-only view of the kernel's request (no copy was made); returns
      * the bytes written. The segment is valid only until the answer is sent.
      */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * How to mount: the kernel's mount options, what to ask for at INIT, and the engine's own settings.
@@ -38,6 +39,11 @@ import java.util.Locale;
  *                           Registering needs CAP_SYS_ADMIN. Excludes {@link #writebackCache()}
  *                           (the kernel would drop passthrough) and {@link #handleKillpriv()} (the
  *                           kernel would leave set-id bits to the filesystem on writes it never sees)
+ * @param splice             READ answers of 32 to 128 KiB whose data a filesystem names as a
+ *                           range of a file ({@link FileSystem#readSource}) go from that file to
+ *                           /dev/fuse through a pipe with splice(2) instead of being copied through
+ *                           the request's buffer; on by default ({@code nosplice} turns it off; see
+ *                           docs/performance.md for the figures)
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
@@ -45,7 +51,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                            Duration entryTimeout, Duration attrTimeout, int maxBackground,
                            boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher,
                            WriteQueueConfig writeQueues, boolean handleSignals, boolean clearStaleMount,
-                           boolean handleKillpriv, boolean kernelPassthrough) {
+                           boolean handleKillpriv, boolean kernelPassthrough, boolean splice) {
 
     public static final int MAX_WRITE_DEFAULT = 1 << 20;
     private static final List<String> KNOWN_FLAGS = List.of("nosuid", "suid", "nodev", "dev", "noexec", "exec",
@@ -78,12 +84,12 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         }
     }
 
-    /** Defaults: fsname and subtype "javafuse", 1 MiB writes, one reader per core (at least 2), 1 s caches. */
+    /** Defaults: fsname and subtype "javafuse", 1 MiB writes, one reader per core (at least 2), 1 s caches, splice. */
     public static MountOptions defaults() {
         return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
                 MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
                 false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false,
-                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false, false);
+                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false, false, true);
     }
 
     /**
@@ -112,6 +118,8 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                 case "clear_stale" -> o.withClearStaleMount(true);
                 case "handle_killpriv" -> o.withHandleKillpriv(true);
                 case "kernel_passthrough" -> o.withKernelPassthrough(true);
+                case "splice" -> o.withSplice(true);
+                case "nosplice" -> o.withSplice(false);
                 case "fsname" -> o.withFsname(required(key, value));
                 case "subtype" -> o.withSubtype(required(key, value));
                 case "max_write" -> o.withMaxWrite(number(key, value));
@@ -155,38 +163,23 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
     }
 
     public MountOptions withFsname(String value) {
-        return new MountOptions(value, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.fsname = value);
     }
 
     public MountOptions withSubtype(String value) {
-        return new MountOptions(fsname, value, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.subtype = value);
     }
 
     public MountOptions withAllowOther(boolean value) {
-        return new MountOptions(fsname, subtype, value, defaultPermissions, readOnly, mountFlags, maxWrite, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.allowOther = value);
     }
 
     public MountOptions withDefaultPermissions(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, value, readOnly, mountFlags, maxWrite, maxRead, blksize,
-                readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.defaultPermissions = value);
     }
 
     public MountOptions withReadOnly(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, value, mountFlags, maxWrite, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.readOnly = value);
     }
 
     public MountOptions withMountFlag(String flag) {
@@ -195,129 +188,75 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         }
         List<String> flags = new ArrayList<>(mountFlags);
         flags.add(flag);
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, flags, maxWrite, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.mountFlags = flags);
     }
 
     public MountOptions withMaxWrite(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, value, maxRead,
-                blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.maxWrite = value);
     }
 
     public MountOptions withMaxRead(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                value, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.maxRead = value);
     }
 
     public MountOptions withBlksize(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, value, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.blksize = value);
     }
 
     public MountOptions withReaders(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, value, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.readers = value);
     }
 
     public MountOptions withWritebackCache(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, value, posixLocks, flockLocks, entryTimeout, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.writebackCache = value);
     }
 
     public MountOptions withPosixLocks(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, value, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.posixLocks = value);
     }
 
     public MountOptions withFlockLocks(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, value, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.flockLocks = value);
     }
 
     public MountOptions withEntryTimeout(Duration value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, value, attrTimeout, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.entryTimeout = value);
     }
 
     public MountOptions withAttrTimeout(Duration value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, value, maxBackground,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.attrTimeout = value);
     }
 
     public MountOptions withMaxBackground(int value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout, value,
-                useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.maxBackground = value);
     }
 
     public MountOptions withUseFusermount(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, value, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.useFusermount = value);
     }
 
     public MountOptions withAutoUnmount(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, value, dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.autoUnmount = value);
     }
 
     public MountOptions withDispatcher(DispatcherConfig value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, value, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.dispatcher = value);
     }
 
     public MountOptions withWriteQueues(WriteQueueConfig value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, value, handleSignals, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.writeQueues = value);
     }
 
     public MountOptions withHandleSignals(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, value, clearStaleMount, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.handleSignals = value);
     }
 
     public MountOptions withClearStaleMount(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, value, handleKillpriv,
-                kernelPassthrough);
+        return edit(b -> b.clearStaleMount = value);
     }
 
     public MountOptions withHandleKillpriv(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount,
-                value, kernelPassthrough);
+        return edit(b -> b.handleKillpriv = value);
     }
 
     /**
@@ -326,9 +265,82 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
      * rejects either pair being on.
      */
     public MountOptions withKernelPassthrough(boolean value) {
-        return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly, mountFlags, maxWrite,
-                maxRead, blksize, readers, writebackCache, posixLocks, flockLocks, entryTimeout, attrTimeout,
-                maxBackground, useFusermount, autoUnmount, dispatcher, writeQueues, handleSignals, clearStaleMount,
-                handleKillpriv, value);
+        return edit(b -> b.kernelPassthrough = value);
+    }
+
+    public MountOptions withSplice(boolean value) {
+        return edit(b -> b.splice = value);
+    }
+
+    /** A copy with some components changed: each wither changes one. */
+    private MountOptions edit(Consumer<Fields> change) {
+        Fields fields = new Fields(this);
+        change.accept(fields);
+        return fields.build();
+    }
+
+    /** The components, mutable, for {@link #edit}. */
+    private static final class Fields {
+        String fsname;
+        String subtype;
+        boolean allowOther;
+        boolean defaultPermissions;
+        boolean readOnly;
+        List<String> mountFlags;
+        int maxWrite;
+        int maxRead;
+        int blksize;
+        int readers;
+        boolean writebackCache;
+        boolean posixLocks;
+        boolean flockLocks;
+        Duration entryTimeout;
+        Duration attrTimeout;
+        int maxBackground;
+        boolean useFusermount;
+        boolean autoUnmount;
+        DispatcherConfig dispatcher;
+        WriteQueueConfig writeQueues;
+        boolean handleSignals;
+        boolean clearStaleMount;
+        boolean handleKillpriv;
+        boolean kernelPassthrough;
+        boolean splice;
+
+        Fields(MountOptions o) {
+            fsname = o.fsname;
+            subtype = o.subtype;
+            allowOther = o.allowOther;
+            defaultPermissions = o.defaultPermissions;
+            readOnly = o.readOnly;
+            mountFlags = o.mountFlags;
+            maxWrite = o.maxWrite;
+            maxRead = o.maxRead;
+            blksize = o.blksize;
+            readers = o.readers;
+            writebackCache = o.writebackCache;
+            posixLocks = o.posixLocks;
+            flockLocks = o.flockLocks;
+            entryTimeout = o.entryTimeout;
+            attrTimeout = o.attrTimeout;
+            maxBackground = o.maxBackground;
+            useFusermount = o.useFusermount;
+            autoUnmount = o.autoUnmount;
+            dispatcher = o.dispatcher;
+            writeQueues = o.writeQueues;
+            handleSignals = o.handleSignals;
+            clearStaleMount = o.clearStaleMount;
+            handleKillpriv = o.handleKillpriv;
+            kernelPassthrough = o.kernelPassthrough;
+            splice = o.splice;
+        }
+
+        MountOptions build() {
+            return new MountOptions(fsname, subtype, allowOther, defaultPermissions, readOnly,
+                    mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks,
+                    flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount,
+                    dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
+                    kernelPassthrough, splice);
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.javafuse.sys.Syscalls;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.StampedLock;
 
@@ -29,6 +30,11 @@ public final class DevFuseChannel implements FuseChannel {
      * for it) finds the channel closed, instead of writing into whatever file reuses the number.
      */
     private final StampedLock lifecycle = new StampedLock();
+
+    /** Empty pipes for {@link #spliceRead}, one per reply in flight (handlers may run on virtual threads). */
+    private final ConcurrentLinkedQueue<SplicePipe> pipes = new ConcurrentLinkedQueue<>();
+    /** Set once a pipe cannot be made large enough: every later splice reply falls back to copying. */
+    private volatile boolean spliceUnavailable;
 
     public DevFuseChannel(int fd) {
         this.fd = fd;
@@ -93,6 +99,61 @@ public final class DevFuseChannel implements FuseChannel {
             case Errno.ENOENT, Errno.ENODEV, Errno.ECONNABORTED, Errno.EBADF -> false;
             default -> throw new FuseException(errno, "write /dev/fuse: " + Errno.name(errno));
         };
+    }
+
+    /**
+     * Answers READ {@code unique} with {@code length} bytes of file {@code source} from {@code offset},
+     * moved through a pipe: the header is vmspliced from {@code buffer}, the data spliced from the
+     * file (page references, no copy), and both spliced into /dev/fuse in one message. A short read
+     * (end of file) brings the pipe's contents back into {@code buffer} and sends them with an
+     * ordinary write. Returns the data bytes answered, or -1 if nothing was sent because splice is
+     * not possible here (the caller then copies); a failure to read the file is thrown, unsent.
+     *
+     * @param buffer the request's buffer, at least {@code 16 + length} bytes
+     */
+    public long spliceRead(long unique, int source, long offset, int length, MemorySegment buffer)
+            throws FuseException {
+        if (spliceUnavailable) {
+            return -1;
+        }
+        long stamp = lifecycle.readLock();
+        try {
+            if (closed.get()) {
+                return length;
+            }
+            SplicePipe pipe = pipes.poll();
+            if (pipe == null) {
+                try {
+                    pipe = SplicePipe.open();
+                } catch (FuseException e) {
+                    return -1; // no descriptor for a pipe now (EMFILE): copy this one
+                }
+                if (pipe == null) {
+                    spliceUnavailable = true; // pipes cannot be made large enough: copy from now on
+                    return -1;
+                }
+            }
+            try {
+                long sent = pipe.send(fd, unique, source, offset, length, buffer);
+                return sent == SplicePipe.SHORT ? sendShort(pipe, unique, buffer) : sent;
+            } finally {
+                if (pipe.clean() && !closed.get()) {
+                    pipes.offer(pipe);
+                } else {
+                    pipe.close();
+                }
+            }
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
+    /** The file ended early: what the pipe holds (header and data) goes back into the buffer and out with write. */
+    private long sendShort(SplicePipe pipe, long unique, MemorySegment buffer) throws FuseException {
+        long held = pipe.drainInto(buffer);
+        Structs.OutHeader.write(buffer, (int) held, 0, unique);
+        writeOpen(buffer.asSlice(0, held), MemorySegment.NULL);
+        return held - Structs.OutHeader.SIZE;
     }
 
     @Override
@@ -168,6 +229,9 @@ public final class DevFuseChannel implements FuseChannel {
         if (closed.compareAndSet(false, true)) {
             long stamp = lifecycle.writeLock();
             try {
+                for (SplicePipe pipe; (pipe = pipes.poll()) != null; ) {
+                    pipe.close();
+                }
                 Syscalls.close(fd);
             } catch (FuseException e) {
                 System.getLogger(DevFuseChannel.class.getName())

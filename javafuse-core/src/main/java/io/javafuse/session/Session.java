@@ -80,7 +80,8 @@ public final class Session {
         int bufferSize = Math.max(Structs.MIN_READ_BUFFER, options.maxWrite() + 4096);
         DispatcherConfig config = options.dispatcher();
         this.pool = new BufferPool(bufferSize, poolCapacity(config));
-        this.operations = new Operations(fs, new ReplyEncoder(options), this::finished, this::destroyOnce);
+        this.operations = new Operations(fs, new ReplyEncoder(options), this::finished, this::destroyOnce,
+                options.splice());
         this.writeQueues = new WriteQueues<>(options.writeQueues(), sequencer, operations.queuedWrites());
         operations.useWriteQueues(writeQueues);
         this.dispatcher = new Dispatcher<>(config, REFUSAL, new Dispatcher.Worker<>() {

@@ -89,6 +89,11 @@ public final class Syscalls {
     private static final MethodHandle POSIX_SPAWN = function("posix_spawn",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle WAITPID = function("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle PIPE2 = function("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SPLICE = function("splice",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle VMSPLICE = function("vmsplice",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETUID = LINKER.downcallHandle(LIBC.findOrThrow("getuid"), FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETGID = LINKER.downcallHandle(LIBC.findOrThrow("getgid"), FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPID = LINKER.downcallHandle(LIBC.findOrThrow("getpid"), FunctionDescriptor.of(JAVA_INT));
@@ -200,6 +205,62 @@ public final class Syscalls {
         try {
             MemorySegment state = errnoState();
             long n = (long) WRITEV.invokeExact(state, fd, iovecs, count);
+            return n >= 0 ? n : -lastErrno(state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static final int F_SETPIPE_SZ = 1031;
+    public static final int SPLICE_F_MOVE = 1;
+    public static final int SPLICE_F_NONBLOCK = 2;
+
+    /** pipe2(2): fills {@code fds} (two ints) with the read and write ends. */
+    public static void pipe2(MemorySegment fds, int flags) throws FuseException {
+        try {
+            MemorySegment state = errnoState();
+            if ((int) PIPE2.invokeExact(state, fds, flags) < 0) {
+                throw failure("pipe2", state);
+            }
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fcntl(2) with one int argument; returns the result, or minus the errno on failure. */
+    public static int fcntlOrErrno(int fd, int command, int argument) {
+        try {
+            MemorySegment state = errnoState();
+            int result = (int) FCNTL.invokeExact(state, fd, command, argument);
+            return result >= 0 ? result : -lastErrno(state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * splice(2): moves up to {@code length} bytes between descriptors, one of which is a pipe.
+     * {@code inOffset}/{@code outOffset} point at a 64-bit file offset, or are NULL. Returns the
+     * byte count, or minus the errno on failure.
+     */
+    public static long spliceOrErrno(int in, MemorySegment inOffset, int out, MemorySegment outOffset, long length,
+            int flags) {
+        try {
+            MemorySegment state = errnoState();
+            long n = (long) SPLICE.invokeExact(state, in, inOffset, out, outOffset, length, flags);
+            return n >= 0 ? n : -lastErrno(state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** vmsplice(2) of {@code count} iovecs into a pipe; returns the byte count, or minus the errno. */
+    public static long vmspliceOrErrno(int pipe, MemorySegment iovecs, int count, int flags) {
+        try {
+            MemorySegment state = errnoState();
+            long n = (long) VMSPLICE.invokeExact(state, pipe, iovecs, (long) count, flags);
             return n >= 0 ? n : -lastErrno(state);
         } catch (Throwable t) {
             throw unexpected(t);

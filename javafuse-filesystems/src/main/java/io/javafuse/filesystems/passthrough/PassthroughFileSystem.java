@@ -14,6 +14,7 @@ import io.javafuse.api.Lock;
 import io.javafuse.api.Names;
 import io.javafuse.api.Open;
 import io.javafuse.api.Operation;
+import io.javafuse.api.ReadSource;
 import io.javafuse.api.Request;
 import io.javafuse.api.SetAttr;
 import io.javafuse.api.StatFs;
@@ -486,6 +487,12 @@ public final class PassthroughFileSystem implements FileSystem {
             throw new FuseException(Errno.EBADF);
         }
         return (int) fh;
+    }
+
+    /** The data is the open descriptor's own: the engine moves it, spliced when the mount has {@code splice}. */
+    @Override
+    public ReadSource readSource(Request request, long nodeId, long fh, long offset, int size) throws IOException {
+        return new ReadSource(descriptor(fh), offset, size);
     }
 
     @Override
