@@ -18,6 +18,7 @@
 #                                             # passthrough_hp --nopassthrough does by default)
 #   JAVAFUSE_ARGS=--kernel-passthrough bench/run.sh   # Linux 6.9+: the kernel reads and writes
 #                                             # the backing files itself
+#   BENCH_LABEL=kpt bench/run.sh              # results under results/<date>-kpt
 #
 # Another filesystem can be measured in the same run (a third target), with %SOURCE% (a fresh
 # tmpfs directory) and %MOUNTPOINT% substituted; the command must stay in the foreground (its
@@ -49,7 +50,7 @@ if [ -z "$jdk" ] || [ ! -x "$jdk/bin/java" ]; then
 fi
 java="$jdk/bin/java"
 
-date_dir="$(date -u +%Y-%m-%d)"
+date_dir="$(date -u +%Y-%m-%d)${BENCH_LABEL:+-$BENCH_LABEL}"
 out="$here/results/$date_dir"
 mkdir -p "$out"
 shm="$(mktemp -d /dev/shm/javafuse-bench-XXXXXX)"       # tmpfs: the backing dirs and native
