@@ -19,6 +19,17 @@ public final class Main {
     }
 
     static int run(String... args) {
+        if (args.length > 0 && args[0].equals("mount")) {
+            // A plain mount command line starts without picocli (see MountCommand.parseSimple).
+            MountCommand mount = MountCommand.parseSimple(args, 1);
+            if (mount != null) {
+                try {
+                    return mount.call();
+                } catch (Exception e) {
+                    return oneLineError(e, new PrintWriter(System.err, true));
+                }
+            }
+        }
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setExecutionExceptionHandler(Main::oneLineError);
         commandLine.setParameterExceptionHandler((e, ignored) -> {
@@ -33,12 +44,16 @@ public final class Main {
 
     /** Expected failures are one line and exit status 2, never a stack trace. */
     private static int oneLineError(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        return oneLineError(e, commandLine.getErr());
+    }
+
+    private static int oneLineError(Exception e, PrintWriter err) {
         if (e instanceof FuseException || e instanceof IllegalArgumentException) {
-            commandLine.getErr().println("javafuse: " + e.getMessage());
+            err.println("javafuse: " + e.getMessage());
             return EXIT_USAGE;
         }
-        commandLine.getErr().println("javafuse: unexpected failure: " + e);
-        e.printStackTrace(commandLine.getErr());
+        err.println("javafuse: unexpected failure: " + e);
+        e.printStackTrace(err);
         return 1;
     }
 }

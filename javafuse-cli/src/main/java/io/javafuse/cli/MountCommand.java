@@ -83,6 +83,129 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Clear a stale mount left on MOUNTPOINT by a killed process, then mount.")
     boolean force;
 
+    /**
+     * The usual command lines without picocli, which costs about 150 ms at every start: its
+     * classes are compiled for Java 5, which the JDK's AOT cache and CDS archive cannot hold
+     * linked, so they are loaded and verified from the jar each time, and it reads the annotations
+     * by reflection. Parses {@code args} from {@code from} on, and returns the command exactly as
+     * picocli would fill it, or null for anything this does not know (help, version, an unknown or
+     * repeated option, {@code --}, a value that looks like an option, a number picocli might read
+     * otherwise, a missing or second mountpoint): picocli then parses it and names the mistake.
+     */
+    static MountCommand parseSimple(String[] args, int from) {
+        MountCommand command = new MountCommand();
+        List<String> options = null;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try {
+            for (int i = from; i < args.length; i++) {
+                String arg = args[i];
+                if (arg.isEmpty()) {
+                    return null;
+                }
+                if (arg.charAt(0) != '-') {
+                    if (command.mountpoint != null) {
+                        return null;
+                    }
+                    command.mountpoint = Path.of(arg);
+                    continue;
+                }
+                String name = arg;
+                String value = null;
+                int equals = arg.indexOf('=');
+                if (arg.startsWith("--") && equals > 0) {
+                    name = arg.substring(0, equals);
+                    value = arg.substring(equals + 1);
+                }
+                if (!name.equals("-o") && !seen.add(name)) {
+                    return null;
+                }
+                switch (name) {
+                    case "--no-priority", "--no-write-queues", "--write-behind", "--force" -> {
+                        if (value != null) {
+                            return null;
+                        }
+                        switch (name) {
+                            case "--no-priority" -> command.noPriority = true;
+                            case "--no-write-queues" -> command.noWriteQueues = true;
+                            case "--write-behind" -> command.writeBehind = true;
+                            default -> command.force = true;
+                        }
+                        continue;
+                    }
+                    case "-o", "--source", "--readers", "--workers", "--max-queue", "--stats-interval", "--stats-json" -> {
+                        if (value == null) {
+                            if (++i == args.length) {
+                                return null;
+                            }
+                            value = args[i];
+                        }
+                    }
+                    default -> {
+                        return null;
+                    }
+                }
+                if (value.isEmpty() || value.charAt(0) == '-') {
+                    return null;
+                }
+                switch (name) {
+                    case "-o" -> {
+                        if (value.indexOf('"') >= 0 || value.indexOf('\'') >= 0 || value.startsWith(",")
+                                || value.endsWith(",") || value.contains(",,")) {
+                            return null;
+                        }
+                        if (options == null) {
+                            options = new java.util.ArrayList<>();
+                        }
+                        options.addAll(List.of(value.split(",")));
+                    }
+                    case "--source" -> command.source = Path.of(value);
+                    case "--stats-json" -> command.statsJson = Path.of(value);
+                    case "--workers" -> command.workers = value;
+                    case "--stats-interval" -> {
+                        if (!plainNumber(value, true)) {
+                            return null;
+                        }
+                        command.statsInterval = Double.valueOf(value);
+                    }
+                    default -> {
+                        if (!plainNumber(value, false)) {
+                            return null;
+                        }
+                        Integer number = Integer.valueOf(value);
+                        if (name.equals("--readers")) {
+                            command.readers = number;
+                        } else {
+                            command.maxQueue = number;
+                        }
+                    }
+                }
+            }
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+        if (command.mountpoint == null) {
+            return null;
+        }
+        if (options != null) {
+            command.mountOptions = options;
+        }
+        return command;
+    }
+
+    /** Up to 9 digits, with a decimal point among them if {@code decimal}: read alike by picocli and here. */
+    private static boolean plainNumber(String value, boolean decimal) {
+        int points = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '.' && decimal && i > 0 && i < value.length() - 1) {
+                points++;
+            } else if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return points <= 1 && value.length() <= 9;
+    }
+
     @Override
     public Integer call() throws Exception {
         // The kernel checks permissions from the modes the filesystem reports, as on a native filesystem.

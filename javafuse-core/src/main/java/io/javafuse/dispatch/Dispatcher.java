@@ -126,6 +126,8 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
     private int generation;
     private int liveWorkers;
     private int workerNumber;
+    /** Workers start with the first request, not with the dispatcher (see the constructor). */
+    private boolean workersStarted;
     private boolean shuttingDown;
     private boolean stopped;
     private boolean runningAbandoned;
@@ -138,12 +140,9 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         this.config = config;
         this.refusal = refusal;
         this.worker = worker;
-        lock.lock();
-        try {
-            startWorkers(config.concurrency());
-        } finally {
-            lock.unlock();
-        }
+        // No workers yet: the first request starts them. A mount builds its dispatcher before the
+        // kernel's INIT, and starting 64 virtual threads (and the scheduler's carrier threads)
+        // there delayed the mount; no request can come before INIT is answered anyway.
     }
 
     public DispatcherConfig config() {
@@ -175,6 +174,10 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
                 tracked.put(request.unique(), runHere);
                 statistics.dispatchedInline();
             } else {
+                if (!workersStarted) {
+                    workersStarted = true;
+                    startWorkers(config.concurrency());
+                }
                 Ticket<R> ticket = new Ticket<>(request, priority, sequence++);
                 tracked.put(request.unique(), ticket);
                 queues[priority.ordinal()].addLast(ticket);
@@ -289,7 +292,8 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         try {
             DispatcherConfig previous = config;
             config = next;
-            if (stopped) {
+            if (stopped || !workersStarted) {
+                notFull.signalAll();
                 return;
             }
             if (previous.virtualThreads() != next.virtualThreads()) {

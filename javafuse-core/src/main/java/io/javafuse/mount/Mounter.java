@@ -7,7 +7,9 @@ import io.javafuse.api.MountOptions;
 import io.javafuse.sys.Syscalls;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -67,6 +69,14 @@ public final class Mounter {
     /** Why a directory cannot be mounted on, said so that the user knows what to do. */
     static Path checkMountpoint(Path mountpoint) throws FuseException {
         Path absolute = mountpoint.toAbsolutePath().normalize();
+        try {
+            // The JDK's own stat: a downcall linked here, at startup, would cost more than the call.
+            if (Files.readAttributes(absolute, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory()) {
+                return realMountpoint(absolute);
+            }
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            // stat(2) itself, below, for the errno that says what to do.
+        }
         Syscalls.FileStatus status;
         try {
             status = Syscalls.stat(absolute.toString());
@@ -81,6 +91,11 @@ public final class Mounter {
         if (!FileMode.isDirectory(status.mode())) {
             throw new FuseException(Errno.ENOTDIR, "mountpoint " + absolute + " is not a directory");
         }
+        return realMountpoint(absolute);
+    }
+
+    /** The mountpoint without symbolic links, provided nothing is mounted there yet. */
+    private static Path realMountpoint(Path absolute) throws FuseException {
         Path real;
         try {
             real = absolute.toRealPath();

@@ -187,66 +187,145 @@ public final class FileSyscalls {
 
     // ---- functions
 
-    private static final MethodHandle OPENAT = function("openat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
-    private static final MethodHandle DUP = function("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle STATX_CALL = function("statx",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle MKDIRAT = function("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle MKNODAT = function("mknodat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle SYMLINKAT = function("symlinkat",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-    private static final MethodHandle READLINKAT = function("readlinkat",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle RENAMEAT2 = function("renameat2",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LINKAT = function("linkat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle UNLINKAT = function("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FCHMODAT = function("fchmodat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle FCHOWNAT = function("fchownat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle UTIMENSAT = function("utimensat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle PREAD = function("pread",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle PWRITE = function("pwrite",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle PWRITEV = function("pwritev",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle FTRUNCATE = function("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle TRUNCATE = function("truncate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle FSYNC = function("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FDATASYNC = function("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FALLOCATE = function("fallocate",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle LSEEK = function("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle COPY_FILE_RANGE = function("copy_file_range",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle FSTATVFS = function("fstatvfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle GETXATTR = function("getxattr",
-            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle SETXATTR = function("setxattr",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle LISTXATTR = function("listxattr",
-            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle REMOVEXATTR = function("removexattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle FLOCK_CALL = function("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle FCNTL_POINTER = function("fcntl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle GETDENTS64 = function("getdents64",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle SETFSUID = function("setfsuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETFSGID = function("setfsgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle CAPGET = function("capget", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle CAPSET = function("capset", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle UNSHARE = function("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle UMASK = LINKER.downcallHandle(LIBC.findOrThrow("umask"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.findOrThrow("geteuid"),
-            FunctionDescriptor.of(JAVA_INT));
+    // Each function is linked on its first call, by the class that holds its handle: linking a
+    // downcall spins classes (about 8 ms each at startup), and a mount needs only a few of them.
+    // The handles stay static finals, constants to the JIT, so a call costs what it did.
+    private static final class Openat {
+        static final MethodHandle HANDLE = function("openat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
+    }
+    private static final class Dup {
+        static final MethodHandle HANDLE = function("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class StatxCall {
+        static final MethodHandle HANDLE = function("statx",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class Mkdirat {
+        static final MethodHandle HANDLE = function("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Mknodat {
+        static final MethodHandle HANDLE = function("mknodat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    }
+    private static final class Symlinkat {
+        static final MethodHandle HANDLE = function("symlinkat",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+    }
+    private static final class Readlinkat {
+        static final MethodHandle HANDLE = function("readlinkat",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    }
+    private static final class Renameat2 {
+        static final MethodHandle HANDLE = function("renameat2",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Linkat {
+        static final MethodHandle HANDLE = function("linkat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Unlinkat {
+        static final MethodHandle HANDLE = function("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Fchmodat {
+        static final MethodHandle HANDLE = function("fchmodat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    }
+    private static final class Fchownat {
+        static final MethodHandle HANDLE = function("fchownat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Utimensat {
+        static final MethodHandle HANDLE = function("utimensat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    }
+    private static final class Pread {
+        static final MethodHandle HANDLE = function("pread",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class Pwrite {
+        static final MethodHandle HANDLE = function("pwrite",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class Pwritev {
+        static final MethodHandle HANDLE = function("pwritev",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    }
+    private static final class Ftruncate {
+        static final MethodHandle HANDLE = function("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+    private static final class Truncate {
+        static final MethodHandle HANDLE = function("truncate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Fsync {
+        static final MethodHandle HANDLE = function("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Fdatasync {
+        static final MethodHandle HANDLE = function("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Fallocate {
+        static final MethodHandle HANDLE = function("fallocate",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class Lseek {
+        static final MethodHandle HANDLE = function("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    }
+    private static final class CopyFileRange {
+        static final MethodHandle HANDLE = function("copy_file_range",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class Fstatvfs {
+        static final MethodHandle HANDLE = function("fstatvfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class Getxattr {
+        static final MethodHandle HANDLE = function("getxattr",
+                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    }
+    private static final class Setxattr {
+        static final MethodHandle HANDLE = function("setxattr",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class Listxattr {
+        static final MethodHandle HANDLE = function("listxattr",
+                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
+    }
+    private static final class Removexattr {
+        static final MethodHandle HANDLE = function("removexattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
+    private static final class FlockCall {
+        static final MethodHandle HANDLE = function("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class FcntlPointer {
+        static final MethodHandle HANDLE = function("fcntl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Getdents64 {
+        static final MethodHandle HANDLE = function("getdents64",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Setfsuid {
+        static final MethodHandle HANDLE = function("setfsuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Setfsgid {
+        static final MethodHandle HANDLE = function("setfsgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Capget {
+        static final MethodHandle HANDLE = function("capget", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
+    private static final class Capset {
+        static final MethodHandle HANDLE = function("capset", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
+    private static final class Unshare {
+        static final MethodHandle HANDLE = function("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Umask {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.findOrThrow("umask"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Geteuid {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.findOrThrow("geteuid"),
+                FunctionDescriptor.of(JAVA_INT));
+    }
 
     private static MethodHandle function(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         Linker.Option[] all = new Linker.Option[options.length + 1];
@@ -305,7 +384,7 @@ public final class FileSyscalls {
     public static int openat(int dirfd, String path, int flags, int mode) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            int fd = (int) OPENAT.invokeExact(state, dirfd, cString(arena, path), flags, mode);
+            int fd = (int) Openat.HANDLE.invokeExact(state, dirfd, cString(arena, path), flags, mode);
             if (fd < 0) {
                 throw failure("openat", path, state);
             }
@@ -320,7 +399,7 @@ public final class FileSyscalls {
     public static int dup(int fd) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            int copy = (int) DUP.invokeExact(state, fd);
+            int copy = (int) Dup.HANDLE.invokeExact(state, fd);
             if (copy < 0) {
                 throw failure("dup", state);
             }
@@ -360,7 +439,7 @@ public final class FileSyscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(STATX);
             MemorySegment state = errnoState();
-            int result = (int) STATX_CALL.invokeExact(state, dirfd, cString(arena, path), flags,
+            int result = (int) StatxCall.HANDLE.invokeExact(state, dirfd, cString(arena, path), flags,
                     STATX_BASIC_STATS | STATX_BTIME, buf);
             if (result < 0) {
                 throw failure("statx", path, state);
@@ -387,7 +466,7 @@ public final class FileSyscalls {
     public static void mkdirat(int dirfd, String name, int mode) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) MKDIRAT.invokeExact(state, dirfd, cString(arena, name), mode) < 0) {
+            if ((int) Mkdirat.HANDLE.invokeExact(state, dirfd, cString(arena, name), mode) < 0) {
                 throw failure("mkdirat", name, state);
             }
         } catch (FuseException e) {
@@ -401,7 +480,7 @@ public final class FileSyscalls {
     public static void mknodat(int dirfd, String name, int mode, long device) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) MKNODAT.invokeExact(state, dirfd, cString(arena, name), mode, device) < 0) {
+            if ((int) Mknodat.HANDLE.invokeExact(state, dirfd, cString(arena, name), mode, device) < 0) {
                 throw failure("mknodat", name, state);
             }
         } catch (FuseException e) {
@@ -420,7 +499,7 @@ public final class FileSyscalls {
     public static void symlinkat(String target, int dirfd, String name) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) SYMLINKAT.invokeExact(state, cString(arena, target), dirfd, cString(arena, name)) < 0) {
+            if ((int) Symlinkat.HANDLE.invokeExact(state, cString(arena, target), dirfd, cString(arena, name)) < 0) {
                 throw failure("symlinkat", name, state);
             }
         } catch (FuseException e) {
@@ -435,7 +514,7 @@ public final class FileSyscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(PATH_MAX);
             MemorySegment state = errnoState();
-            long n = (long) READLINKAT.invokeExact(state, dirfd, cString(arena, path), buf, (long) PATH_MAX);
+            long n = (long) Readlinkat.HANDLE.invokeExact(state, dirfd, cString(arena, path), buf, (long) PATH_MAX);
             if (n < 0) {
                 throw failure("readlinkat", path, state);
             }
@@ -452,7 +531,7 @@ public final class FileSyscalls {
             throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) RENAMEAT2.invokeExact(state, olddirfd, cString(arena, oldName), newdirfd, cString(arena, newName),
+            if ((int) Renameat2.HANDLE.invokeExact(state, olddirfd, cString(arena, oldName), newdirfd, cString(arena, newName),
                     flags) < 0) {
                 throw failure("renameat2", oldName, state);
             }
@@ -466,7 +545,7 @@ public final class FileSyscalls {
     public static void linkat(int olddirfd, String oldPath, int newdirfd, String newName, int flags) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) LINKAT.invokeExact(state, olddirfd, cString(arena, oldPath), newdirfd, cString(arena, newName),
+            if ((int) Linkat.HANDLE.invokeExact(state, olddirfd, cString(arena, oldPath), newdirfd, cString(arena, newName),
                     flags) < 0) {
                 throw failure("linkat", newName, state);
             }
@@ -481,7 +560,7 @@ public final class FileSyscalls {
     public static void unlinkat(int dirfd, String name, int flags) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) UNLINKAT.invokeExact(state, dirfd, cString(arena, name), flags) < 0) {
+            if ((int) Unlinkat.HANDLE.invokeExact(state, dirfd, cString(arena, name), flags) < 0) {
                 throw failure("unlinkat", name, state);
             }
         } catch (FuseException e) {
@@ -495,7 +574,7 @@ public final class FileSyscalls {
     public static void fchmodat(int dirfd, String path, int mode, int flags) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) FCHMODAT.invokeExact(state, dirfd, cString(arena, path), mode, flags) < 0) {
+            if ((int) Fchmodat.HANDLE.invokeExact(state, dirfd, cString(arena, path), mode, flags) < 0) {
                 throw failure("fchmodat", path, state);
             }
         } catch (FuseException e) {
@@ -509,7 +588,7 @@ public final class FileSyscalls {
     public static void fchownat(int dirfd, String path, int uid, int gid, int flags) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) FCHOWNAT.invokeExact(state, dirfd, cString(arena, path), uid, gid, flags) < 0) {
+            if ((int) Fchownat.HANDLE.invokeExact(state, dirfd, cString(arena, path), uid, gid, flags) < 0) {
                 throw failure("fchownat", path, state);
             }
         } catch (FuseException e) {
@@ -533,7 +612,7 @@ public final class FileSyscalls {
             times.set(JAVA_LONG, TIMESPEC.byteSize() + TIMESPEC_SEC, mtimeSeconds);
             times.set(JAVA_LONG, TIMESPEC.byteSize() + TIMESPEC_NSEC, mtimeNanos);
             MemorySegment state = errnoState();
-            if ((int) UTIMENSAT.invokeExact(state, dirfd, cString(arena, path), times, flags) < 0) {
+            if ((int) Utimensat.HANDLE.invokeExact(state, dirfd, cString(arena, path), times, flags) < 0) {
                 throw failure("utimensat", path, state);
             }
         } catch (FuseException e) {
@@ -560,7 +639,7 @@ public final class FileSyscalls {
         }
         try {
             MemorySegment state = errnoState();
-            long n = (long) PREAD.invokeExact(state, fd, destination, destination.byteSize(), offset);
+            long n = (long) Pread.HANDLE.invokeExact(state, fd, destination, destination.byteSize(), offset);
             if (n < 0) {
                 throw failure("pread", state);
             }
@@ -583,7 +662,7 @@ public final class FileSyscalls {
         }
         try {
             MemorySegment state = errnoState();
-            long n = (long) PWRITE.invokeExact(state, fd, data, data.byteSize(), offset);
+            long n = (long) Pwrite.HANDLE.invokeExact(state, fd, data, data.byteSize(), offset);
             if (n < 0) {
                 throw failure("pwrite", state);
             }
@@ -622,7 +701,7 @@ public final class FileSyscalls {
                 iovecs.set(JAVA_LONG, at + length, piece.byteSize());
             }
             MemorySegment state = errnoState();
-            long n = (long) PWRITEV.invokeExact(state, fd, iovecs, pieces.size(), offset);
+            long n = (long) Pwritev.HANDLE.invokeExact(state, fd, iovecs, pieces.size(), offset);
             if (n < 0) {
                 throw failure("pwritev", state);
             }
@@ -637,7 +716,7 @@ public final class FileSyscalls {
     public static void ftruncate(int fd, long length) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            if ((int) FTRUNCATE.invokeExact(state, fd, length) < 0) {
+            if ((int) Ftruncate.HANDLE.invokeExact(state, fd, length) < 0) {
                 throw failure("ftruncate", state);
             }
         } catch (FuseException e) {
@@ -650,7 +729,7 @@ public final class FileSyscalls {
     public static void truncate(String path, long length) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) TRUNCATE.invokeExact(state, cString(arena, path), length) < 0) {
+            if ((int) Truncate.HANDLE.invokeExact(state, cString(arena, path), length) < 0) {
                 throw failure("truncate", path, state);
             }
         } catch (FuseException e) {
@@ -664,7 +743,7 @@ public final class FileSyscalls {
     public static void fsync(int fd, boolean dataOnly) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            int result = dataOnly ? (int) FDATASYNC.invokeExact(state, fd) : (int) FSYNC.invokeExact(state, fd);
+            int result = dataOnly ? (int) Fdatasync.HANDLE.invokeExact(state, fd) : (int) Fsync.HANDLE.invokeExact(state, fd);
             if (result < 0) {
                 throw failure(dataOnly ? "fdatasync" : "fsync", state);
             }
@@ -678,7 +757,7 @@ public final class FileSyscalls {
     public static void fallocate(int fd, int mode, long offset, long length) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            if ((int) FALLOCATE.invokeExact(state, fd, mode, offset, length) < 0) {
+            if ((int) Fallocate.HANDLE.invokeExact(state, fd, mode, offset, length) < 0) {
                 throw failure("fallocate", state);
             }
         } catch (FuseException e) {
@@ -691,7 +770,7 @@ public final class FileSyscalls {
     public static long lseek(int fd, long offset, int whence) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            long result = (long) LSEEK.invokeExact(state, fd, offset, whence);
+            long result = (long) Lseek.HANDLE.invokeExact(state, fd, offset, whence);
             if (result < 0) {
                 throw failure("lseek", state);
             }
@@ -710,7 +789,7 @@ public final class FileSyscalls {
             MemorySegment in = arena.allocateFrom(JAVA_LONG, offsetIn);
             MemorySegment out = arena.allocateFrom(JAVA_LONG, offsetOut);
             MemorySegment state = errnoState();
-            long n = (long) COPY_FILE_RANGE.invokeExact(state, fdIn, in, fdOut, out, length, flags);
+            long n = (long) CopyFileRange.HANDLE.invokeExact(state, fdIn, in, fdOut, out, length, flags);
             if (n < 0) {
                 throw failure("copy_file_range", state);
             }
@@ -731,7 +810,7 @@ public final class FileSyscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(STATVFS);
             MemorySegment state = errnoState();
-            if ((int) FSTATVFS.invokeExact(state, fd, buf) < 0) {
+            if ((int) Fstatvfs.HANDLE.invokeExact(state, fd, buf) < 0) {
                 throw failure("fstatvfs", state);
             }
             return new StatVfs(buf.get(JAVA_LONG, offset(STATVFS, "f_bsize")), buf.get(JAVA_LONG, offset(STATVFS, "f_frsize")),
@@ -754,12 +833,12 @@ public final class FileSyscalls {
             MemorySegment cName = cString(arena, name);
             MemorySegment state = errnoState();
             while (true) {
-                long size = (long) GETXATTR.invokeExact(state, cPath, cName, MemorySegment.NULL, 0L);
+                long size = (long) Getxattr.HANDLE.invokeExact(state, cPath, cName, MemorySegment.NULL, 0L);
                 if (size < 0) {
                     throw failure("getxattr", name, state);
                 }
                 MemorySegment value = arena.allocate(Math.max(1, size));
-                long n = (long) GETXATTR.invokeExact(state, cPath, cName, value, size);
+                long n = (long) Getxattr.HANDLE.invokeExact(state, cPath, cName, value, size);
                 if (n >= 0) {
                     return value.asSlice(0, n).toArray(JAVA_BYTE);
                 }
@@ -784,7 +863,7 @@ public final class FileSyscalls {
                 MemorySegment.copy(value, 0, nativeValue, 0, value.byteSize());
             }
             MemorySegment state = errnoState();
-            if ((int) SETXATTR.invokeExact(state, cString(arena, path), cString(arena, name), nativeValue,
+            if ((int) Setxattr.HANDLE.invokeExact(state, cString(arena, path), cString(arena, name), nativeValue,
                     value.byteSize(), flags) < 0) {
                 throw failure("setxattr", name, state);
             }
@@ -801,12 +880,12 @@ public final class FileSyscalls {
             MemorySegment cPath = cString(arena, path);
             MemorySegment state = errnoState();
             while (true) {
-                long size = (long) LISTXATTR.invokeExact(state, cPath, MemorySegment.NULL, 0L);
+                long size = (long) Listxattr.HANDLE.invokeExact(state, cPath, MemorySegment.NULL, 0L);
                 if (size < 0) {
                     throw failure("listxattr", path, state);
                 }
                 MemorySegment list = arena.allocate(Math.max(1, size));
-                long n = (long) LISTXATTR.invokeExact(state, cPath, list, size);
+                long n = (long) Listxattr.HANDLE.invokeExact(state, cPath, list, size);
                 if (n >= 0) {
                     return nulSeparated(list.asSlice(0, n).toArray(JAVA_BYTE));
                 }
@@ -838,7 +917,7 @@ public final class FileSyscalls {
     public static void removexattr(String path, String name) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) REMOVEXATTR.invokeExact(state, cString(arena, path), cString(arena, name)) < 0) {
+            if ((int) Removexattr.HANDLE.invokeExact(state, cString(arena, path), cString(arena, name)) < 0) {
                 throw failure("removexattr", name, state);
             }
         } catch (FuseException e) {
@@ -854,7 +933,7 @@ public final class FileSyscalls {
     public static void flock(int fd, int operation) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            if ((int) FLOCK_CALL.invokeExact(state, fd, operation) < 0) {
+            if ((int) FlockCall.HANDLE.invokeExact(state, fd, operation) < 0) {
                 throw failure("flock", state);
             }
         } catch (FuseException e) {
@@ -885,7 +964,7 @@ public final class FileSyscalls {
             flock.set(JAVA_LONG, L_LEN, lock.length());
             flock.set(JAVA_INT, L_PID, 0);
             MemorySegment state = errnoState();
-            if ((int) FCNTL_POINTER.invokeExact(state, fd, command, flock) < 0) {
+            if ((int) FcntlPointer.HANDLE.invokeExact(state, fd, command, flock) < 0) {
                 throw failure("fcntl(" + command + ")", state);
             }
             return new RecordLock(flock.get(JAVA_SHORT, L_TYPE), flock.get(JAVA_LONG, L_START),
@@ -911,7 +990,7 @@ public final class FileSyscalls {
     public static long getdents64(int fd, MemorySegment buffer) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            long n = (long) GETDENTS64.invokeExact(state, fd, buffer, buffer.byteSize());
+            long n = (long) Getdents64.HANDLE.invokeExact(state, fd, buffer, buffer.byteSize());
             if (n < 0) {
                 throw failure("getdents64", state);
             }
@@ -946,7 +1025,7 @@ public final class FileSyscalls {
      */
     public static int setfsuid(int uid) {
         try {
-            return (int) SETFSUID.invokeExact(errnoState(), uid);
+            return (int) Setfsuid.HANDLE.invokeExact(errnoState(), uid);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -955,7 +1034,7 @@ public final class FileSyscalls {
     /** setfsgid(2), for the calling thread only; see {@link #setfsuid}. */
     public static int setfsgid(int gid) {
         try {
-            return (int) SETFSGID.invokeExact(errnoState(), gid);
+            return (int) Setfsgid.HANDLE.invokeExact(errnoState(), gid);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -977,7 +1056,7 @@ public final class FileSyscalls {
             MemorySegment header = capHeader(arena);
             MemorySegment data = arena.allocate(CAP_DATA, 2);
             MemorySegment state = errnoState();
-            if ((int) CAPGET.invokeExact(state, header, data) < 0) {
+            if ((int) Capget.HANDLE.invokeExact(state, header, data) < 0) {
                 throw failure("capget", state);
             }
             return new Capabilities(capWord(data, "effective"), capWord(data, "permitted"), capWord(data, "inheritable"));
@@ -997,7 +1076,7 @@ public final class FileSyscalls {
             setCapWord(data, "permitted", capabilities.permitted());
             setCapWord(data, "inheritable", capabilities.inheritable());
             MemorySegment state = errnoState();
-            if ((int) CAPSET.invokeExact(state, header, data) < 0) {
+            if ((int) Capset.HANDLE.invokeExact(state, header, data) < 0) {
                 throw failure("capset", state);
             }
         } catch (FuseException e) {
@@ -1030,7 +1109,7 @@ public final class FileSyscalls {
     public static void unshare(int flags) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            if ((int) UNSHARE.invokeExact(state, flags) < 0) {
+            if ((int) Unshare.HANDLE.invokeExact(state, flags) < 0) {
                 throw failure("unshare", state);
             }
         } catch (FuseException e) {
@@ -1043,7 +1122,7 @@ public final class FileSyscalls {
     /** umask(2); returns the previous mask. */
     public static int umask(int mask) {
         try {
-            return (int) UMASK.invokeExact(mask);
+            return (int) Umask.HANDLE.invokeExact(mask);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -1051,7 +1130,7 @@ public final class FileSyscalls {
 
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) Geteuid.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -66,37 +66,84 @@ public final class Syscalls {
     private static final ThreadLocal<MemorySegment> ERRNO_STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
 
-    private static final MethodHandle OPEN = function("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = function("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = function("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = function("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITEV = function("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle IOCTL = function("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FCNTL = function("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle POLL = function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle MOUNT = function("mount",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-    private static final MethodHandle UMOUNT2 = function("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SOCKETPAIR = function("socketpair",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle SENDMSG = function("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECVMSG = function("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle STATX = function("statx",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle POSIX_SPAWN = function("posix_spawn",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle WAITPID = function("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle PIPE2 = function("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SPLICE = function("splice",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle VMSPLICE = function("vmsplice",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle GETUID = LINKER.downcallHandle(LIBC.findOrThrow("getuid"), FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETGID = LINKER.downcallHandle(LIBC.findOrThrow("getgid"), FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETPID = LINKER.downcallHandle(LIBC.findOrThrow("getpid"), FunctionDescriptor.of(JAVA_INT));
+    // Each function is linked on its first call, by the class that holds its handle: linking a
+    // downcall spins classes (about 8 ms each at startup), and a mount needs only a few of them.
+    // The handles stay static finals, constants to the JIT, so a call costs what it did.
+    private static final class Open {
+        static final MethodHandle HANDLE = function("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Close {
+        static final MethodHandle HANDLE = function("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Read {
+        static final MethodHandle HANDLE = function("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Write {
+        static final MethodHandle HANDLE = function("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Writev {
+        static final MethodHandle HANDLE = function("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Ioctl {
+        static final MethodHandle HANDLE = function("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+                Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Fcntl {
+        static final MethodHandle HANDLE = function("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Poll {
+        static final MethodHandle HANDLE = function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class Mount {
+        static final MethodHandle HANDLE = function("mount",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    }
+    private static final class Umount2 {
+        static final MethodHandle HANDLE = function("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Socketpair {
+        static final MethodHandle HANDLE = function("socketpair",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class Sendmsg {
+        static final MethodHandle HANDLE = function("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Recvmsg {
+        static final MethodHandle HANDLE = function("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Statx {
+        static final MethodHandle HANDLE = function("statx",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class PosixSpawn {
+        static final MethodHandle HANDLE = function("posix_spawn",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    }
+    private static final class Waitpid {
+        static final MethodHandle HANDLE = function("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Getuid {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.findOrThrow("getuid"), FunctionDescriptor.of(JAVA_INT));
+    }
+    private static final class Getgid {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.findOrThrow("getgid"), FunctionDescriptor.of(JAVA_INT));
+    }
+    private static final class Getpid {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.findOrThrow("getpid"), FunctionDescriptor.of(JAVA_INT));
+    }
+    private static final class Pipe2 {
+        static final MethodHandle HANDLE = function("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Splice {
+        static final MethodHandle HANDLE = function("splice",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class Vmsplice {
+        static final MethodHandle HANDLE = function("vmsplice",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
 
     /** {@code struct iovec}. */
     public static final StructLayout IOVEC = MemoryLayout.structLayout(ADDRESS.withName("iov_base"),
@@ -153,7 +200,7 @@ public final class Syscalls {
     public static int open(String path, int flags) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, 0);
+            int fd = (int) Open.HANDLE.invokeExact(state, arena.allocateFrom(path), flags, 0);
             if (fd < 0) {
                 throw new FuseException(lastErrno(state), "open " + path + ": " + Errno.name(lastErrno(state)));
             }
@@ -168,7 +215,7 @@ public final class Syscalls {
     public static void close(int fd) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            if ((int) CLOSE.invokeExact(state, fd) < 0) {
+            if ((int) Close.HANDLE.invokeExact(state, fd) < 0) {
                 throw failure("close", state);
             }
         } catch (FuseException e) {
@@ -182,7 +229,7 @@ public final class Syscalls {
     public static long readOrErrno(int fd, MemorySegment buffer) {
         try {
             MemorySegment state = errnoState();
-            long n = (long) READ.invokeExact(state, fd, buffer, buffer.byteSize());
+            long n = (long) Read.HANDLE.invokeExact(state, fd, buffer, buffer.byteSize());
             return n >= 0 ? n : -lastErrno(state);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -193,7 +240,7 @@ public final class Syscalls {
     public static long writeOrErrno(int fd, MemorySegment data) {
         try {
             MemorySegment state = errnoState();
-            long n = (long) WRITE.invokeExact(state, fd, data, data.byteSize());
+            long n = (long) Write.HANDLE.invokeExact(state, fd, data, data.byteSize());
             return n >= 0 ? n : -lastErrno(state);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -204,7 +251,7 @@ public final class Syscalls {
     public static long writevOrErrno(int fd, MemorySegment iovecs, int count) {
         try {
             MemorySegment state = errnoState();
-            long n = (long) WRITEV.invokeExact(state, fd, iovecs, count);
+            long n = (long) Writev.HANDLE.invokeExact(state, fd, iovecs, count);
             return n >= 0 ? n : -lastErrno(state);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -219,7 +266,7 @@ public final class Syscalls {
     public static void pipe2(MemorySegment fds, int flags) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            if ((int) PIPE2.invokeExact(state, fds, flags) < 0) {
+            if ((int) Pipe2.HANDLE.invokeExact(state, fds, flags) < 0) {
                 throw failure("pipe2", state);
             }
         } catch (FuseException e) {
@@ -233,7 +280,7 @@ public final class Syscalls {
     public static int fcntlOrErrno(int fd, int command, int argument) {
         try {
             MemorySegment state = errnoState();
-            int result = (int) FCNTL.invokeExact(state, fd, command, argument);
+            int result = (int) Fcntl.HANDLE.invokeExact(state, fd, command, argument);
             return result >= 0 ? result : -lastErrno(state);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -249,7 +296,7 @@ public final class Syscalls {
             int flags) {
         try {
             MemorySegment state = errnoState();
-            long n = (long) SPLICE.invokeExact(state, in, inOffset, out, outOffset, length, flags);
+            long n = (long) Splice.HANDLE.invokeExact(state, in, inOffset, out, outOffset, length, flags);
             return n >= 0 ? n : -lastErrno(state);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -260,7 +307,7 @@ public final class Syscalls {
     public static long vmspliceOrErrno(int pipe, MemorySegment iovecs, int count, int flags) {
         try {
             MemorySegment state = errnoState();
-            long n = (long) VMSPLICE.invokeExact(state, pipe, iovecs, (long) count, flags);
+            long n = (long) Vmsplice.HANDLE.invokeExact(state, pipe, iovecs, (long) count, flags);
             return n >= 0 ? n : -lastErrno(state);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -270,7 +317,7 @@ public final class Syscalls {
     public static int ioctl(int fd, long request, MemorySegment argument) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            int result = (int) IOCTL.invokeExact(state, fd, request, argument);
+            int result = (int) Ioctl.HANDLE.invokeExact(state, fd, request, argument);
             if (result < 0) {
                 throw failure("ioctl 0x" + Long.toHexString(request), state);
             }
@@ -285,7 +332,7 @@ public final class Syscalls {
     public static void setCloseOnExec(int fd, boolean closeOnExec) throws FuseException {
         try {
             MemorySegment state = errnoState();
-            if ((int) FCNTL.invokeExact(state, fd, F_SETFD, closeOnExec ? FD_CLOEXEC : 0) < 0) {
+            if ((int) Fcntl.HANDLE.invokeExact(state, fd, F_SETFD, closeOnExec ? FD_CLOEXEC : 0) < 0) {
                 throw failure("fcntl(F_SETFD)", state);
             }
         } catch (FuseException e) {
@@ -302,7 +349,7 @@ public final class Syscalls {
             pollfd.set(JAVA_INT, 0, fd);
             pollfd.set(JAVA_SHORT, 4, POLLIN);
             MemorySegment state = errnoState();
-            int n = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
+            int n = (int) Poll.HANDLE.invokeExact(state, pollfd, 1L, timeoutMillis);
             if (n < 0) {
                 throw failure("poll", state);
             }
@@ -317,7 +364,7 @@ public final class Syscalls {
     public static void mount(String source, String target, String type, long flags, String data) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            int result = (int) MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target),
+            int result = (int) Mount.HANDLE.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target),
                     arena.allocateFrom(type), flags, arena.allocateFrom(data));
             if (result < 0) {
                 throw new FuseException(lastErrno(state), "mount " + target + ": " + Errno.name(lastErrno(state)));
@@ -332,7 +379,7 @@ public final class Syscalls {
     public static void umount2(String target, int flags) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = errnoState();
-            if ((int) UMOUNT2.invokeExact(state, arena.allocateFrom(target), flags) < 0) {
+            if ((int) Umount2.HANDLE.invokeExact(state, arena.allocateFrom(target), flags) < 0) {
                 throw new FuseException(lastErrno(state), "umount " + target + ": " + Errno.name(lastErrno(state)));
             }
         } catch (FuseException e) {
@@ -347,7 +394,7 @@ public final class Syscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
             MemorySegment state = errnoState();
-            if ((int) SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+            if ((int) Socketpair.HANDLE.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
                 throw failure("socketpair", state);
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
@@ -369,7 +416,7 @@ public final class Syscalls {
             control.set(JAVA_INT, 12, SCM_RIGHTS);
             control.set(JAVA_INT, CMSGHDR.byteSize(), fd);
             MemorySegment state = errnoState();
-            if ((long) SENDMSG.invokeExact(state, socket, msg, 0) < 0) {
+            if ((long) Sendmsg.HANDLE.invokeExact(state, socket, msg, 0) < 0) {
                 throw failure("sendmsg", state);
             }
         } catch (FuseException e) {
@@ -386,7 +433,7 @@ public final class Syscalls {
             MemorySegment state = errnoState();
             long n;
             do {
-                n = (long) RECVMSG.invokeExact(state, socket, msg, O_CLOEXEC /* MSG_CMSG_CLOEXEC */);
+                n = (long) Recvmsg.HANDLE.invokeExact(state, socket, msg, O_CLOEXEC /* MSG_CMSG_CLOEXEC */);
             } while (n < 0 && lastErrno(state) == Errno.EINTR);
             if (n < 0) {
                 throw failure("recvmsg", state);
@@ -430,7 +477,7 @@ public final class Syscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(STATX_BUF);
             MemorySegment state = errnoState();
-            int result = (int) STATX.invokeExact(state, AT_FDCWD, arena.allocateFrom(path), AT_SYMLINK_NOFOLLOW,
+            int result = (int) Statx.HANDLE.invokeExact(state, AT_FDCWD, arena.allocateFrom(path), AT_SYMLINK_NOFOLLOW,
                     STATX_BASIC_STATS, buf);
             if (result < 0) {
                 throw new FuseException(lastErrno(state), "stat " + path + ": " + Errno.name(lastErrno(state)));
@@ -457,7 +504,7 @@ public final class Syscalls {
     public static int spawn(String program, String[] arguments, String[] environment) throws FuseException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pid = arena.allocate(JAVA_INT);
-            int result = (int) POSIX_SPAWN.invokeExact(errnoState(), pid, arena.allocateFrom(program),
+            int result = (int) PosixSpawn.HANDLE.invokeExact(errnoState(), pid, arena.allocateFrom(program),
                     MemorySegment.NULL, MemorySegment.NULL, stringArray(arena, arguments), stringArray(arena, environment));
             if (result != 0) {
                 throw new FuseException(result, "cannot start " + program + ": " + Errno.name(result));
@@ -487,7 +534,7 @@ public final class Syscalls {
             MemorySegment state = errnoState();
             int result;
             do {
-                result = (int) WAITPID.invokeExact(state, pid, status, 0);
+                result = (int) Waitpid.HANDLE.invokeExact(state, pid, status, 0);
             } while (result < 0 && lastErrno(state) == Errno.EINTR);
             if (result < 0) {
                 throw failure("waitpid", state);
@@ -504,7 +551,7 @@ public final class Syscalls {
 
     public static int getuid() {
         try {
-            return (int) GETUID.invokeExact();
+            return (int) Getuid.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -512,7 +559,7 @@ public final class Syscalls {
 
     public static int getgid() {
         try {
-            return (int) GETGID.invokeExact();
+            return (int) Getgid.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -520,7 +567,7 @@ public final class Syscalls {
 
     public static int getpid() {
         try {
-            return (int) GETPID.invokeExact();
+            return (int) Getpid.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
