@@ -120,14 +120,17 @@ final class MountCommand implements Callable<Integer> {
                     return null;
                 }
                 switch (name) {
-                    case "--no-priority", "--no-write-queues", "--write-behind", "--force" -> {
+                    case "--no-priority", "--no-inline", "--no-write-queues", "--write-behind", "--kernel-passthrough",
+                         "--force" -> {
                         if (value != null) {
                             return null;
                         }
                         switch (name) {
                             case "--no-priority" -> command.noPriority = true;
+                            case "--no-inline" -> command.noInline = true;
                             case "--no-write-queues" -> command.noWriteQueues = true;
                             case "--write-behind" -> command.writeBehind = true;
+                            case "--kernel-passthrough" -> command.kernelPassthrough = true;
                             default -> command.force = true;
                         }
                         continue;

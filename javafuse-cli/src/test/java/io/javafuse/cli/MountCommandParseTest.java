@@ -19,6 +19,7 @@ class MountCommandParseTest {
                 new String[] {"-o", "ro,allow_other", "-o", "fsname=a", "/mnt/x"},
                 new String[] {"--readers", "4", "--workers", "virtual", "--max-queue=128", "/mnt/x"},
                 new String[] {"--workers", "8", "--no-priority", "--no-write-queues", "/mnt/x"},
+                new String[] {"--no-inline", "--source", "/src", "--kernel-passthrough", "/mnt/x"},
                 new String[] {"--write-behind", "--force", "--stats-interval", "0.5", "--stats-json", "s.json", "m"},
                 new String[] {"--stats-interval=2", "relative/dir"});
         for (String[] line : lines) {
@@ -68,6 +69,7 @@ class MountCommandParseTest {
 
     private static List<Object> fields(MountCommand c) {
         return java.util.Arrays.asList(c.mountpoint, c.source, List.copyOf(c.mountOptions), c.readers, c.workers,
-                c.maxQueue, c.noPriority, c.noWriteQueues, c.writeBehind, c.statsInterval, c.statsJson, c.force);
+                c.maxQueue, c.noPriority, c.noInline, c.noWriteQueues, c.writeBehind, c.kernelPassthrough,
+                c.statsInterval, c.statsJson, c.force);
     }
 }
