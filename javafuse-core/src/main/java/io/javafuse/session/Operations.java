@@ -284,8 +284,13 @@ final class Operations {
                     answerFrom(r, source, size);
                     return;
                 }
-                MemorySegment destination = b.asSlice(BODY, size);
-                answer(r, fs.read(r, node, fh, offset, destination), (buffer, at, n) -> Math.clamp(n, 0, size));
+                int read = fs.read(r, node, fh, offset, b.asSlice(BODY, size));
+                if (r.deferred() == null) {
+                    int length = Math.clamp(read, 0, size);
+                    reply(r, length, length); // the common case: no boxing, no encoder
+                } else {
+                    answer(r, read, (buffer, at, n) -> Math.clamp(n, 0, size));
+                }
             }
             case WRITE -> {
                 int size = u32(b, ARGS + WriteIn.SIZE_);
@@ -552,9 +557,14 @@ final class Operations {
             fail(r, failure);
             return;
         }
+        reply(r, length, dataBytes(r, value, length));
+    }
+
+    /** Sends the reply whose body, {@code length} bytes, is in place after the header. */
+    private void reply(FuseRequest r, long length, long dataBytes) {
         OutHeader.write(r.buffer(), (int) (BODY + length), 0, r.unique());
         send(r, BODY + length);
-        completion.finished(r, 0, dataBytes(r, value, length));
+        completion.finished(r, 0, dataBytes);
     }
 
     private static long dataBytes(FuseRequest r, Object value, long length) {
