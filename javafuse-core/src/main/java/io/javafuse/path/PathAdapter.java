@@ -8,11 +8,11 @@ import io.javafuse.api.DirectoryPlusFiller;
 import io.javafuse.api.Entry;
 import io.javafuse.api.Errno;
 import io.javafuse.api.FileSystem;
+import io.javafuse.api.ForwardingRequest;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.IoctlResult;
 import io.javafuse.api.Lock;
 import io.javafuse.api.Open;
-import io.javafuse.api.Operation;
 import io.javafuse.api.PollHandle;
 import io.javafuse.api.Request;
 import io.javafuse.api.SetAttr;
@@ -958,49 +958,21 @@ public final class PathAdapter implements FileSystem {
         };
     }
 
-    /** The request the filesystem sees: everything from the kernel's, except that {@code later} is caught. */
-    private static final class Caught implements Request {
-        private final Request request;
+    /**
+     * The request the filesystem sees: everything from the kernel's, except that {@code later} is
+     * caught.
+     */
+    private static final class Caught extends ForwardingRequest {
         private CompletionStage<?> stage;
 
         Caught(Request request) {
-            this.request = request;
-        }
-
-        @Override
-        public long unique() {
-            return request.unique();
-        }
-
-        @Override
-        public Operation operation() {
-            return request.operation();
-        }
-
-        @Override
-        public int uid() {
-            return request.uid();
-        }
-
-        @Override
-        public int gid() {
-            return request.gid();
-        }
-
-        @Override
-        public int pid() {
-            return request.pid();
-        }
-
-        @Override
-        public boolean isInterrupted() {
-            return request.isInterrupted();
+            super(request);
         }
 
         @Override
         public <T> T later(CompletionStage<? extends T> stage) {
             if (this.stage != null) {
-                throw new IllegalStateException("request " + request.unique() + " is already answered later");
+                throw new IllegalStateException("request " + unique() + " is already answered later");
             }
             this.stage = Objects.requireNonNull(stage, "stage");
             return null;

@@ -4,6 +4,7 @@ import io.javafuse.api.Created;
 import io.javafuse.api.DispatcherStats;
 import io.javafuse.api.Errno;
 import io.javafuse.api.FileSystem;
+import io.javafuse.api.ForwardingRequest;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.Mount;
 import io.javafuse.api.MountOptions;
@@ -25,9 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Random;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -220,26 +219,13 @@ class KernelPassthroughMountTest {
         Files.write(plainSource.resolve("f"), "hello".getBytes(StandardCharsets.US_ASCII));
         assertThat(Files.readString(plainMount.mountpoint().resolve("f"))).isEqualTo("hello");
         assertThat(refusals).containsExactly(Errno.EPERM);
-        assertThat(awaitCounted(plainMount, Operation.READ)).isPositive();
-    }
-
-    /** A request is counted once its reply is out, so possibly a moment after its caller went on. */
-    private static long awaitCounted(Mount mount, Operation... operations) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            long counted = 0;
-            for (Operation operation : operations) {
-                counted += count(mount.dispatcherStats(), operation);
-            }
-            if (counted > 0 || System.nanoTime() > deadline) {
-                return counted;
-            }
-            Thread.sleep(1);
-        }
+        await(() -> count(plainMount.dispatcherStats(), Operation.READ) > 0, "the READ counted");
     }
 
     private void assertNoDataThroughTheDaemon() throws InterruptedException {
-        assertThat(awaitCounted(mount, Operation.OPEN, Operation.CREATE)).as("opens").isPositive();
+        // A request is counted once its reply is out, so possibly a moment after its caller went on.
+        await(() -> count(mount.dispatcherStats(), Operation.OPEN) + count(mount.dispatcherStats(), Operation.CREATE) > 0,
+                "opens counted");
         DispatcherStats stats = mount.dispatcherStats();
         assertThat(count(stats, Operation.READ)).as("READ requests").isZero();
         assertThat(count(stats, Operation.WRITE)).as("WRITE requests").isZero();
@@ -268,42 +254,7 @@ class KernelPassthroughMountTest {
     }
 
     private static Request refusingBacking(Request request) {
-        return new Request() {
-            @Override
-            public long unique() {
-                return request.unique();
-            }
-
-            @Override
-            public Operation operation() {
-                return request.operation();
-            }
-
-            @Override
-            public int uid() {
-                return request.uid();
-            }
-
-            @Override
-            public int gid() {
-                return request.gid();
-            }
-
-            @Override
-            public int pid() {
-                return request.pid();
-            }
-
-            @Override
-            public boolean isInterrupted() {
-                return request.isInterrupted();
-            }
-
-            @Override
-            public <T> T later(CompletionStage<? extends T> stage) {
-                return request.later(stage);
-            }
-
+        return new ForwardingRequest(request) {
             @Override
             public int openBacking(int fd) throws FuseException {
                 throw new FuseException(Errno.EPERM, "cannot register descriptor " + fd
