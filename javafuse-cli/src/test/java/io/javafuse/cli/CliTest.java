@@ -4,19 +4,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static io.javafuse.cli.MountPoints.isMounted;
@@ -31,12 +25,12 @@ class CliTest {
     private static final Duration MOUNTED_WITHIN = Duration.ofSeconds(15);
     private static final Duration EXITS_WITHIN = Duration.ofSeconds(10);
 
-    private final List<Cli> started = new ArrayList<>();
+    private final List<CliProcess> started = new ArrayList<>();
     private final List<Path> directories = new ArrayList<>();
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (Cli cli : started) {
+        for (CliProcess cli : started) {
             cli.process.destroyForcibly();
             cli.process.waitFor(10, TimeUnit.SECONDS);
         }
@@ -73,7 +67,7 @@ class CliTest {
     @Timeout(90)
     void mountServesTheFilesystemUntilSigterm() throws Exception {
         Path mountpoint = newDirectory();
-        Cli cli = start("mount", mountpoint.toString());
+        CliProcess cli = start("mount", mountpoint.toString());
         String mounted = cli.firstLine(MOUNTED_WITHIN);
         assertThat(mounted).contains(mountpoint.toString()).contains("7.").contains("max_write");
         assertThat(isMounted(mountpoint)).isTrue();
@@ -81,10 +75,10 @@ class CliTest {
         Path file = mountpoint.resolve("hello.txt");
         Files.writeString(file, "hello from the test\n");
         assertThat(Files.readString(file)).isEqualTo("hello from the test\n");
-        assertThat(run("ls", mountpoint.toString())).isEqualTo("hello.txt\n");
-        run("mkdir", mountpoint.resolve("dir").toString());
+        assertThat(CliProcess.run(EXITS_WITHIN, "ls", mountpoint.toString())).isEqualTo("hello.txt\n");
+        CliProcess.run(EXITS_WITHIN, "mkdir", mountpoint.resolve("dir").toString());
         assertThat(Files.isDirectory(mountpoint.resolve("dir"))).isTrue();
-        run("mv", file.toString(), mountpoint.resolve("dir/moved.txt").toString());
+        CliProcess.run(EXITS_WITHIN, "mv", file.toString(), mountpoint.resolve("dir/moved.txt").toString());
         assertThat(Files.exists(file)).isFalse();
         assertThat(Files.readString(mountpoint.resolve("dir/moved.txt"))).isEqualTo("hello from the test\n");
 
@@ -97,11 +91,11 @@ class CliTest {
     @Timeout(60)
     void mountUnmountsAndExitsZeroOnSigint() throws Exception {
         Path mountpoint = newDirectory();
-        Cli cli = start("mount", mountpoint.toString());
+        CliProcess cli = start("mount", mountpoint.toString());
         assertThat(cli.firstLine(MOUNTED_WITHIN)).contains(mountpoint.toString());
         Files.writeString(mountpoint.resolve("f"), "x");
 
-        run("kill", "-INT", Long.toString(cli.process.pid()));
+        CliProcess.run(EXITS_WITHIN, "kill", "-INT", Long.toString(cli.process.pid()));
         assertThat(cli.exitCode(EXITS_WITHIN)).as(cli.stderr()).isZero();
         assertThat(isMounted(mountpoint)).isFalse();
     }
@@ -142,7 +136,7 @@ class CliTest {
     @Test
     @Timeout(60)
     void mountHelpPrintsTheOptions() throws Exception {
-        Cli cli = start("mount", "--help");
+        CliProcess cli = start("mount", "--help");
         assertThat(cli.exitCode(EXITS_WITHIN)).as(cli.stderr()).isZero();
         assertThat(cli.stdout()).contains("Usage: javafuse mount").contains("--write-behind")
                 .contains("--no-write-queues");
@@ -159,7 +153,7 @@ class CliTest {
     @Timeout(90)
     void aMountpointThatIsAlreadyMountedIsAUsageError() throws Exception {
         Path mountpoint = newDirectory();
-        Cli first = start("mount", mountpoint.toString());
+        CliProcess first = start("mount", mountpoint.toString());
         assertThat(first.firstLine(MOUNTED_WITHIN)).contains(mountpoint.toString());
         Files.writeString(mountpoint.resolve("mine"), "first");
 
@@ -175,7 +169,7 @@ class CliTest {
     @Timeout(90)
     void aStaleMountIsAUsageErrorThatSaysHowToClearIt() throws Exception {
         Path mountpoint = newDirectory();
-        Cli killed = start("mount", mountpoint.toString());
+        CliProcess killed = start("mount", mountpoint.toString());
         assertThat(killed.firstLine(MOUNTED_WITHIN)).contains(mountpoint.toString());
         killed.process.destroyForcibly(); // SIGKILL: nobody unmounts
         assertThat(killed.process.waitFor(EXITS_WITHIN.toSeconds(), TimeUnit.SECONDS)).isTrue();
@@ -183,7 +177,7 @@ class CliTest {
 
         assertUsageError(start("mount", mountpoint.toString()), "Transport endpoint is not connected", "umount -l");
 
-        run("umount", "-l", mountpoint.toString());
+        CliProcess.run(EXITS_WITHIN, "umount", "-l", mountpoint.toString());
         assertThat(isMounted(mountpoint)).isFalse();
     }
 
@@ -193,10 +187,10 @@ class CliTest {
     @Timeout(90)
     void unmountEndsAMountServedByAnotherProcess() throws Exception {
         Path mountpoint = newDirectory();
-        Cli server = start("mount", mountpoint.toString());
+        CliProcess server = start("mount", mountpoint.toString());
         assertThat(server.firstLine(MOUNTED_WITHIN)).contains(mountpoint.toString());
 
-        Cli unmount = start("unmount", mountpoint.toString());
+        CliProcess unmount = start("unmount", mountpoint.toString());
         assertThat(unmount.exitCode(EXITS_WITHIN)).as(unmount.stderr()).isZero();
         assertThat(isMounted(mountpoint)).isFalse();
 
@@ -213,7 +207,7 @@ class CliTest {
 
     // ---- helpers
 
-    private void assertUsageError(Cli cli, String... mentions) throws Exception {
+    private void assertUsageError(CliProcess cli, String... mentions) throws Exception {
         int exitCode = cli.exitCode(EXITS_WITHIN);
         String stderr = cli.stderr();
         assertThat(exitCode).as("exit status; stderr: %s", stderr).isEqualTo(2);
@@ -232,104 +226,9 @@ class CliTest {
     }
 
     /** Starts {@code javafuse ARGS...} in a JVM of its own, on this test's class path. */
-    private Cli start(String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        command.addAll(List.of(args));
-        Cli cli = new Cli(new ProcessBuilder(command)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start());
+    private CliProcess start(String... args) throws IOException {
+        CliProcess cli = CliProcess.start(newDirectory(), args);
         started.add(cli);
         return cli;
-    }
-
-    /** A running CLI: its stdout line by line as it comes, its stderr once it ends. */
-    private static final class Cli {
-        private static final String END = "\0end of stdout";
-        final Process process;
-        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        private final StringBuilder stdout = new StringBuilder();
-        private final CompletableFuture<String> stderr;
-
-        Cli(Process process) {
-            this.process = process;
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader reader = new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = reader.readLine()) != null; ) {
-                        synchronized (stdout) {
-                            stdout.append(line).append('\n');
-                        }
-                        lines.add(line);
-                    }
-                } catch (IOException e) {
-                    // the process is gone
-                } finally {
-                    lines.add(END);
-                }
-            });
-            stderr = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    return "(stderr unreadable: " + e + ")";
-                }
-            }, runnable -> Thread.ofVirtual().start(runnable));
-        }
-
-        /** The first line on stdout, which a mount prints once it is live. */
-        String firstLine(Duration within) throws Exception {
-            String line = lines.poll(within.toMillis(), TimeUnit.MILLISECONDS);
-            if (line == null || line.equals(END)) {
-                throw new AssertionError("no line on stdout within " + within + (process.isAlive() ? ""
-                        : "; exit status " + process.exitValue() + ", stderr: " + stderr.getNow("")));
-            }
-            return line;
-        }
-
-        int exitCode(Duration within) throws InterruptedException {
-            if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("still running after " + within);
-            }
-            return process.exitValue();
-        }
-
-        /** Everything on stderr; waits for the process to end. */
-        String stderr() throws Exception {
-            return stderr.get(EXITS_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        String stdout() {
-            synchronized (stdout) {
-                return stdout.toString();
-            }
-        }
-    }
-
-    /** Runs a command, expecting it to succeed; returns its stdout. */
-    private static String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
-        try {
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                throw new AssertionError(String.join(" ", command) + " did not finish within 10 s");
-            }
-            assertThat(process.exitValue()).as("%s: %s", String.join(" ", command), err.get()).isZero();
-            return out.get();
-        } finally {
-            process.destroyForcibly();
-        }
-    }
-
-    private static String read(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
     }
 }

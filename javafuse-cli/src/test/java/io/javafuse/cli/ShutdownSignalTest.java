@@ -26,9 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static io.javafuse.cli.MountPoints.isMounted;
@@ -115,8 +112,8 @@ class ShutdownSignalTest {
         Path mountpoint = newDirectory("javafuse-mnt-");
         Path scratch = newDirectory("javafuse-scratch-");
         Path statsJson = scratch.resolve("stats.json");
-        Cli cli = start("mount", "--stats-json", statsJson.toString(), mountpoint.toString());
-        cli.awaitMounted(mountpoint);
+        CliProcess cli = start("mount", "--stats-json", statsJson.toString(), mountpoint.toString());
+        awaitMounted(cli, mountpoint);
         Files.createDirectory(mountpoint.resolve("d"));
 
         Path durable = Files.createFile(scratch.resolve("durable"));
@@ -158,8 +155,8 @@ class ShutdownSignalTest {
     void sigtermWhileIdleExitsZero() throws Exception {
         Path mountpoint = newDirectory("javafuse-mnt-");
         Path statsJson = newDirectory("javafuse-scratch-").resolve("stats.json");
-        Cli cli = start("mount", "--stats-json", statsJson.toString(), mountpoint.toString());
-        cli.awaitMounted(mountpoint);
+        CliProcess cli = start("mount", "--stats-json", statsJson.toString(), mountpoint.toString());
+        awaitMounted(cli, mountpoint);
 
         cli.process.destroy();
         assertThat(cli.exitCode(BUDGET)).as(cli.stderr()).isZero();
@@ -171,8 +168,8 @@ class ShutdownSignalTest {
     @Timeout(60)
     void sigintWhileIdleExitsZero() throws Exception {
         Path mountpoint = newDirectory("javafuse-mnt-");
-        Cli cli = start("mount", mountpoint.toString());
-        cli.awaitMounted(mountpoint);
+        CliProcess cli = start("mount", mountpoint.toString());
+        awaitMounted(cli, mountpoint);
 
         signal("INT", cli.process);
         assertThat(cli.exitCode(BUDGET)).as(cli.stderr()).isZero();
@@ -193,7 +190,7 @@ class ShutdownSignalTest {
     @Timeout(60)
     void sigtermDuringMountExitsAndLeavesNoMount(int delayMillis) throws Exception {
         Path mountpoint = newDirectory("javafuse-mnt-");
-        Cli cli = start("mount", mountpoint.toString());
+        CliProcess cli = start("mount", mountpoint.toString());
         Thread.sleep(delayMillis);
         cli.process.destroy();
         int exitCode = cli.exitCode(BUDGET);
@@ -217,7 +214,7 @@ class ShutdownSignalTest {
     void sigtermAsSoonAsTheMountAppearsShutsItDownGracefully() throws Exception {
         for (int attempt = 0; attempt < 3; attempt++) {
             Path mountpoint = newDirectory("javafuse-mnt-");
-            Cli cli = start("mount", mountpoint.toString());
+            CliProcess cli = start("mount", mountpoint.toString());
             long deadline = System.nanoTime() + MOUNTED_WITHIN.toNanos();
             while (!isMounted(mountpoint) && cli.process.isAlive() && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
@@ -241,11 +238,11 @@ class ShutdownSignalTest {
     void sigtermDuringHeavyReadsExitsZero() throws Exception {
         Path mountpoint = newDirectory("javafuse-mnt-");
         Path scratch = newDirectory("javafuse-scratch-");
-        Cli cli = start("mount", mountpoint.toString());
-        cli.awaitMounted(mountpoint);
+        CliProcess cli = start("mount", mountpoint.toString());
+        awaitMounted(cli, mountpoint);
         Path big = mountpoint.resolve("big");
         long writing = System.nanoTime();
-        run(Duration.ofSeconds(60), "dd", "if=/dev/zero", "of=" + big, "bs=1M", "count=100", "status=none");
+        CliProcess.run(Duration.ofSeconds(60), "dd", "if=/dev/zero", "of=" + big, "bs=1M", "count=100", "status=none");
         System.out.printf("100 MiB written in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - writing));
         assertThat(Files.size(big)).isEqualTo(100L << 20);
 
@@ -276,8 +273,8 @@ class ShutdownSignalTest {
     @Timeout(90)
     void aSecondSigintForcesTheShutdownAndTheProcessStillExits() throws Exception {
         Path mountpoint = newDirectory("javafuse-mnt-");
-        Cli cli = start("mount", mountpoint.toString());
-        cli.awaitMounted(mountpoint);
+        CliProcess cli = start("mount", mountpoint.toString());
+        awaitMounted(cli, mountpoint);
         Path file = mountpoint.resolve("file");
         Files.writeString(file, "held open\n");
         Process holder = startProcess(new ProcessBuilder("sh", "-c", "exec 3< \"$1\"; echo open; exec sleep 60",
@@ -286,7 +283,7 @@ class ShutdownSignalTest {
                 .isEqualTo("open");
 
         long start = System.nanoTime();
-        run(Duration.ofSeconds(10), "sh", "-c", "kill -INT $1; sleep 0.03; kill -INT $1", "sh",
+        CliProcess.run(Duration.ofSeconds(10), "sh", "-c", "kill -INT $1; sleep 0.03; kill -INT $1", "sh",
                 Long.toString(cli.process.pid()));
         int exitCode = cli.exitCode(BUDGET);
         String stderr = cli.stderr();
@@ -306,7 +303,7 @@ class ShutdownSignalTest {
         Path mountpoint = newDirectory("javafuse-mnt-");
         killLeavingStaleMount(mountpoint);
 
-        Cli refused = start("mount", mountpoint.toString());
+        CliProcess refused = start("mount", mountpoint.toString());
         int exitCode = refused.exitCode(BUDGET);
         String message = refused.stderr();
         assertThat(exitCode).as(message).isEqualTo(2);
@@ -314,10 +311,10 @@ class ShutdownSignalTest {
                 .contains(mountpoint.toString());
         assertThat(isMounted(mountpoint)).as("a refused mount leaves the stale one as it was").isTrue();
 
-        Cli forced = start("mount", "--force", mountpoint.toString());
-        forced.awaitMounted(mountpoint);
+        CliProcess forced = start("mount", "--force", mountpoint.toString());
+        awaitMounted(forced, mountpoint);
         Files.writeString(mountpoint.resolve("hello"), "served after --force\n");
-        assertThat(run(Duration.ofSeconds(10), "cat", mountpoint.resolve("hello").toString()))
+        assertThat(CliProcess.run(Duration.ofSeconds(10), "cat", mountpoint.resolve("hello").toString()))
                 .isEqualTo("served after --force\n");
 
         forced.process.destroy();
@@ -351,8 +348,8 @@ class ShutdownSignalTest {
 
     /** Mounts with the CLI and kills it with SIGKILL: nobody unmounts, the mount stays, dead. */
     private void killLeavingStaleMount(Path mountpoint) throws Exception {
-        Cli killed = start("mount", mountpoint.toString());
-        killed.awaitMounted(mountpoint);
+        CliProcess killed = start("mount", mountpoint.toString());
+        awaitMounted(killed, mountpoint);
         killed.process.destroyForcibly();
         assertThat(killed.process.waitFor(BUDGET.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(isMounted(mountpoint)).as("a killed server leaves its mount behind").isTrue();
@@ -375,7 +372,7 @@ class ShutdownSignalTest {
     }
 
     private static void signal(String name, Process process) throws Exception {
-        run(Duration.ofSeconds(10), "kill", "-" + name, Long.toString(process.pid()));
+        CliProcess.run(Duration.ofSeconds(10), "kill", "-" + name, Long.toString(process.pid()));
     }
 
     private static String shutdownSection(Path statsJson) throws IOException {
@@ -406,102 +403,16 @@ class ShutdownSignalTest {
         return directory;
     }
 
-    /**
-     * Starts {@code javafuse ARGS...} in a JVM of its own, on this test's class path. Its stderr
-     * goes to a file: a pipe read while the process exits may report "Stream closed".
-     */
-    private Cli start(String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        command.addAll(List.of(args));
-        Path stderr = Files.createTempFile(newDirectory("javafuse-cli-"), "stderr-", ".txt");
-        return new Cli(startProcess(new ProcessBuilder(command).redirectError(stderr.toFile())), stderr);
+    /** Starts {@code javafuse ARGS...} in a JVM of its own, on this test's class path. */
+    private CliProcess start(String... args) throws IOException {
+        CliProcess cli = CliProcess.start(newDirectory("javafuse-cli-"), args);
+        processes.add(cli.process);
+        return cli;
     }
 
-    /** A running CLI: its stdout line by line as it comes, its stderr once it ends. */
-    private static final class Cli {
-        private static final String END = "\0end of stdout";
-        final Process process;
-        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        private final StringBuilder stdout = new StringBuilder();
-        private final Path stderr;
-
-        Cli(Process process, Path stderr) {
-            this.process = process;
-            this.stderr = stderr;
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader reader = new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = reader.readLine()) != null; ) {
-                        synchronized (stdout) {
-                            stdout.append(line).append('\n');
-                        }
-                        lines.add(line);
-                    }
-                } catch (IOException e) {
-                    // the process is gone
-                } finally {
-                    lines.add(END);
-                }
-            });
-        }
-
-        /** Waits for the line a mount prints once it is live. */
-        void awaitMounted(Path mountpoint) throws Exception {
-            String line = lines.poll(MOUNTED_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
-            if (line == null || line.equals(END)) {
-                throw new AssertionError("not mounted within " + MOUNTED_WITHIN + (process.isAlive() ? ""
-                        : "; exit status " + process.exitValue() + ", stderr: " + Files.readString(stderr)));
-            }
-            assertThat(line).startsWith("javafuse: mounted").contains(mountpoint.toString());
-            assertThat(isMounted(mountpoint)).isTrue();
-        }
-
-        int exitCode(Duration within) throws InterruptedException {
-            if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("still running " + within + " after the signal");
-            }
-            return process.exitValue();
-        }
-
-        /** Everything on stderr; waits for the process to end. */
-        String stderr() throws Exception {
-            exitCode(BUDGET);
-            return Files.readString(stderr);
-        }
-
-        String stdout() {
-            synchronized (stdout) {
-                return stdout.toString();
-            }
-        }
-    }
-
-    /** Runs a command, expecting it to succeed within {@code timeout}; returns its stdout. */
-    private static String run(Duration timeout, String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
-        try {
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout);
-            }
-            assertThat(process.exitValue()).as("%s: %s", String.join(" ", command), err.get()).isZero();
-            return out.get();
-        } finally {
-            process.destroyForcibly();
-        }
-    }
-
-    private static String readAll(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
+    /** Waits for the line a mount prints once it is live. */
+    private static void awaitMounted(CliProcess cli, Path mountpoint) throws Exception {
+        assertThat(cli.firstLine(MOUNTED_WITHIN)).startsWith("javafuse: mounted").contains(mountpoint.toString());
+        assertThat(isMounted(mountpoint)).isTrue();
     }
 }
