@@ -12,6 +12,7 @@
 # Every mount it makes is unmounted however the script ends (trap), and the temporary files go.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/lib.sh"
 root="$(dirname "$here")"
 runtime="${RUNTIME:-10}"
 size_mib=256
@@ -27,20 +28,7 @@ mnt="$work/mnt"
 mkdir -p "$mnt" "$here/results/tmp"
 pid=""
 
-is_mounted() { awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/mounts; }
-
-unmount() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true          # the CLI unmounts on SIGTERM and exits
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  pid=""
-  if is_mounted "$mnt"; then                       # the daemon died without unmounting
-    umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
-  fi
-}
+unmount() { stop_daemon "$pid" "$mnt"; pid=""; }
 
 cleanup() {
   unmount
@@ -50,8 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 
 # Runs fio on $1 (a file) with --direct=$2; prints "IOPS MiB/s".
 run_fio() {

@@ -31,6 +31,7 @@
 # Every mount is unmounted however the script ends (trap), and the temporary directories go.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/lib.sh"
 root="$(dirname "$here")"
 runtime="${RUNTIME:-10}"
 size="${SIZE:-256m}"
@@ -65,21 +66,7 @@ if [ -n "$extra_cmd" ]; then
   dir[extra]="$work/mnt-extra"
 fi
 
-is_mounted() { awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/mounts; }
-
-stop() {  # stop <target>: SIGTERM the daemon, then make sure nothing is left mounted
-  local t="$1" p="${pid[$1]:-}"
-  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
-    kill -TERM "$p" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  fi
-  pid[$t]=""
-  if is_mounted "${dir[$t]}"; then
-    umount "${dir[$t]}" 2>/dev/null || umount -l "${dir[$t]}" 2>/dev/null || true
-  fi
-}
+stop() { stop_daemon "${pid[$1]:-}" "${dir[$1]}"; pid[$1]=""; }  # stop <target>
 
 cleanup() {
   set +e
@@ -124,7 +111,6 @@ if [ -n "$extra_cmd" ]; then
   wait_mounted extra "$work/extra.log"
 fi
 
-drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 raw="$work/raw.tsv"                      # workload target value unit load1 load5 load15
 : >"$raw"

@@ -7,6 +7,7 @@
 # Usage: bench/writequeue-fio.sh [RUNTIME_SECONDS]   (needs root or fusermount3, and fio)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 runtime="${1:-10}"
 export JAVA_HOME="${JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* | head -n 1)}"
 command -v fio >/dev/null || { echo "writequeue-fio: fio is not installed" >&2; exit 2; }
@@ -17,18 +18,7 @@ mnt="$work/mnt"
 mkdir -p "$mnt" "$work/results"
 pid=""
 
-unmount() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  pid=""
-  if grep -q " $mnt " /proc/mounts; then
-    fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
-  fi
-}
+unmount() { stop_daemon "$pid" "$mnt"; pid=""; }
 
 cleanup() {
   unmount
