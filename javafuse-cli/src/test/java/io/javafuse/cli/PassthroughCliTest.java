@@ -97,24 +97,16 @@ class PassthroughCliTest {
         holder.destroyForcibly();
         holder.waitFor(10, TimeUnit.SECONDS);
 
-        cli.destroy(); // SIGTERM
-        assertThat(cli.waitFor(15, TimeUnit.SECONDS)).isTrue();
-        assertThat(cli.exitValue()).as(stderr(cli)).isZero();
-        assertThat(isMounted(mountpoint)).isFalse();
+        stopAndExpectUnmounted(cli, mountpoint);
         assertThat(Files.readString(source.resolve("after"))).isEqualTo("written through the mount");
     }
 
     @Test
     @Timeout(120)
     void aPlainUserMountsItsOwnDirectoryThroughFusermount3() throws Exception {
-        Path home = newDirectory();
-        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path source = Files.createDirectory(home.resolve("source"));
-        Path mountpoint = Files.createDirectory(home.resolve("mnt"));
-        for (Path path : List.of(source, mountpoint)) {
-            Files.setAttribute(path, "unix:uid", PLAIN_USER);
-            Files.setAttribute(path, "unix:gid", PLAIN_USER);
-        }
+        Path home = plainUserHome();
+        Path source = home.resolve("source");
+        Path mountpoint = home.resolve("mnt");
         Files.writeString(source.resolve("theirs"), "from before\n");
         Files.setAttribute(source.resolve("theirs"), "unix:uid", PLAIN_USER);
 
@@ -140,10 +132,7 @@ class PassthroughCliTest {
         // It cannot give a file away, as on its own directory.
         assertThat(runAs(asUser, "chown", "0", mountpoint.resolve("dir/moved").toString()).status()).isNotZero();
 
-        cli.destroy();
-        assertThat(cli.waitFor(15, TimeUnit.SECONDS)).isTrue();
-        assertThat(cli.exitValue()).as(stderr(cli)).isZero();
-        assertThat(isMounted(mountpoint)).isFalse();
+        stopAndExpectUnmounted(cli, mountpoint);
     }
 
     @Test
@@ -181,23 +170,15 @@ class PassthroughCliTest {
         Files.writeString(mountpoint.resolve("after"), "written by the kernel");
         assertThat(Files.readString(source.resolve("after"))).isEqualTo("written by the kernel");
 
-        cli.destroy(); // SIGTERM
-        assertThat(cli.waitFor(15, TimeUnit.SECONDS)).isTrue();
-        assertThat(cli.exitValue()).as(stderr(cli)).isZero();
-        assertThat(isMounted(mountpoint)).isFalse();
+        stopAndExpectUnmounted(cli, mountpoint);
     }
 
     @Test
     @Timeout(120)
     void aPlainUserAskingForKernelPassthroughMountsWithoutAndIsToldWhy() throws Exception {
-        Path home = newDirectory();
-        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path source = Files.createDirectory(home.resolve("source"));
-        Path mountpoint = Files.createDirectory(home.resolve("mnt"));
-        for (Path path : List.of(source, mountpoint)) {
-            Files.setAttribute(path, "unix:uid", PLAIN_USER);
-            Files.setAttribute(path, "unix:gid", PLAIN_USER);
-        }
+        Path home = plainUserHome();
+        Path source = home.resolve("source");
+        Path mountpoint = home.resolve("mnt");
         List<String> asUser = List.of("setpriv", "--reuid=" + PLAIN_USER, "--regid=" + PLAIN_USER, "--clear-groups");
         Assumptions.assumeTrue(runAs(asUser, "test", "-r", "/dev/fuse", "-a", "-w", "/dev/fuse").status() == 0,
                 "/dev/fuse is not open to plain users here");
@@ -213,13 +194,30 @@ class PassthroughCliTest {
         assertThat(work.stdout()).isEqualTo("data\n");
         assertThat(Files.readString(source.resolve("f"))).isEqualTo("data\n");
 
+        stopAndExpectUnmounted(cli, mountpoint);
+    }
+
+    // ---- helpers
+
+    /** SIGTERM: the CLI unmounts and exits 0. */
+    private static void stopAndExpectUnmounted(Process cli, Path mountpoint) throws Exception {
         cli.destroy();
         assertThat(cli.waitFor(15, TimeUnit.SECONDS)).isTrue();
         assertThat(cli.exitValue()).as(stderr(cli)).isZero();
         assertThat(isMounted(mountpoint)).isFalse();
     }
 
-    // ---- helpers
+    /** A directory any user may enter, holding "source" and "mnt", both owned by the plain user. */
+    private Path plainUserHome() throws IOException {
+        Path home = newDirectory();
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String name : List.of("source", "mnt")) {
+            Path path = Files.createDirectory(home.resolve(name));
+            Files.setAttribute(path, "unix:uid", PLAIN_USER);
+            Files.setAttribute(path, "unix:gid", PLAIN_USER);
+        }
+        return home;
+    }
 
     /** The first {@code count} lines on stdout, read with one reader so none is lost in its buffer. */
     private static List<String> lines(Process process, int count) throws Exception {

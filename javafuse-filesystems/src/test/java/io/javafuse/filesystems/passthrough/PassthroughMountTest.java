@@ -6,6 +6,7 @@ import io.javafuse.api.Mount;
 import io.javafuse.api.MountOptions;
 import io.javafuse.api.Operation;
 import io.javafuse.api.Request;
+import io.javafuse.filesystems.testing.TestRequest;
 import io.javafuse.testing.MountExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -852,42 +852,7 @@ class PassthroughMountTest {
         assertThat(list(source.resolve("t"))).isEmpty();
     }
 
-    private static final Request AS_ROOT = new Request() {
-        @Override
-        public long unique() {
-            return 1;
-        }
-
-        @Override
-        public Operation operation() {
-            return Operation.LOOKUP;
-        }
-
-        @Override
-        public int uid() {
-            return 0;
-        }
-
-        @Override
-        public int gid() {
-            return 0;
-        }
-
-        @Override
-        public int pid() {
-            return 0;
-        }
-
-        @Override
-        public boolean isInterrupted() {
-            return false;
-        }
-
-        @Override
-        public <T> T later(CompletionStage<? extends T> stage) {
-            throw new UnsupportedOperationException();
-        }
-    };
+    private static final Request AS_ROOT = new TestRequest(0, 0);
 
     private static String[] asOther(String... command) {
         List<String> all = new ArrayList<>(List.of("setpriv", "--reuid=" + OTHER_USER, "--regid=" + OTHER_USER,
