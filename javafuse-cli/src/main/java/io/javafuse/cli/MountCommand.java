@@ -36,7 +36,7 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "-o", paramLabel = "OPT[,OPT...]", split = ",",
             description = "Mount options: ro, allow_other, default_permissions, fsname=, subtype=, max_read=, "
                     + "max_write=, blksize=, writeback_cache, posix_locks, flock_locks, entry_timeout=, "
-                    + "attr_timeout=, auto_unmount, kernel_passthrough, nosplice, nosuid, nodev, noexec, noatime, ...")
+                    + "attr_timeout=, auto_unmount, kernel_passthrough, nosplice, nobtime, nosuid, nodev, noexec, noatime, ...")
     List<String> mountOptions = List.of();
 
     @Option(names = "--readers", paramLabel = "N", description = "Reader threads (default: cores, at least 2).")

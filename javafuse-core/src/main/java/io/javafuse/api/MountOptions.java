@@ -44,6 +44,13 @@ import java.util.function.Consumer;
  *                           /dev/fuse through a pipe with splice(2) instead of being copied through
  *                           the request's buffer; on by default ({@code nosplice} turns it off; see
  *                           docs/performance.md for the figures)
+ * @param birthTimes         STATX reaches the filesystem, so stat can show birth times. The kernel
+ *                           keeps no birth time from LOOKUP, so a stat that asks for one (Java's
+ *                           {@code readAttributes}, coreutils' {@code stat}) costs a STATX round trip
+ *                           on top of the LOOKUP, even with the attributes cached. Off ({@code nobtime}),
+ *                           STATX is answered ENOSYS at the first call, the kernel serves such a stat
+ *                           from its attribute cache and reports no birth time, as with libfuse
+ *                           filesystems that have no statx handler. On by default
  */
 public record MountOptions(String fsname, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean readOnly, List<String> mountFlags, int maxWrite, int maxRead, int blksize,
@@ -51,7 +58,8 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                            Duration entryTimeout, Duration attrTimeout, int maxBackground,
                            boolean useFusermount, boolean autoUnmount, DispatcherConfig dispatcher,
                            WriteQueueConfig writeQueues, boolean handleSignals, boolean clearStaleMount,
-                           boolean handleKillpriv, boolean kernelPassthrough, boolean splice) {
+                           boolean handleKillpriv, boolean kernelPassthrough, boolean splice,
+                           boolean birthTimes) {
 
     public static final int MAX_WRITE_DEFAULT = 1 << 20;
     private static final List<String> KNOWN_FLAGS = List.of("nosuid", "suid", "nodev", "dev", "noexec", "exec",
@@ -89,7 +97,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         return new MountOptions("javafuse", "javafuse", false, false, false, List.of("nosuid", "nodev"),
                 MAX_WRITE_DEFAULT, 0, 4096, Math.max(2, Runtime.getRuntime().availableProcessors()),
                 false, false, false, Duration.ofSeconds(1), Duration.ofSeconds(1), 64, false, false,
-                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false, false, true);
+                DispatcherConfig.defaults(), WriteQueueConfig.defaults(), true, false, false, false, true, true);
     }
 
     /**
@@ -120,6 +128,8 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                 case "kernel_passthrough" -> o.withKernelPassthrough(true);
                 case "splice" -> o.withSplice(true);
                 case "nosplice" -> o.withSplice(false);
+                case "btime" -> o.withBirthTimes(true);
+                case "nobtime" -> o.withBirthTimes(false);
                 case "fsname" -> o.withFsname(required(key, value));
                 case "subtype" -> o.withSubtype(required(key, value));
                 case "max_write" -> o.withMaxWrite(number(key, value));
@@ -272,6 +282,10 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         return edit(b -> b.splice = value);
     }
 
+    public MountOptions withBirthTimes(boolean value) {
+        return edit(b -> b.birthTimes = value);
+    }
+
     /** A copy with some components changed: each wither changes one. */
     private MountOptions edit(Consumer<Fields> change) {
         Fields fields = new Fields(this);
@@ -306,6 +320,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
         boolean handleKillpriv;
         boolean kernelPassthrough;
         boolean splice;
+        boolean birthTimes;
 
         Fields(MountOptions o) {
             fsname = o.fsname;
@@ -333,6 +348,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
             handleKillpriv = o.handleKillpriv;
             kernelPassthrough = o.kernelPassthrough;
             splice = o.splice;
+            birthTimes = o.birthTimes;
         }
 
         MountOptions build() {
@@ -340,7 +356,7 @@ public record MountOptions(String fsname, String subtype, boolean allowOther, bo
                     mountFlags, maxWrite, maxRead, blksize, readers, writebackCache, posixLocks,
                     flockLocks, entryTimeout, attrTimeout, maxBackground, useFusermount, autoUnmount,
                     dispatcher, writeQueues, handleSignals, clearStaleMount, handleKillpriv,
-                    kernelPassthrough, splice);
+                    kernelPassthrough, splice, birthTimes);
         }
     }
 }

@@ -84,6 +84,9 @@ public final class Session {
                 options.splice());
         this.writeQueues = new WriteQueues<>(options.writeQueues(), sequencer, operations.queuedWrites());
         operations.useWriteQueues(writeQueues);
+        if (!options.birthTimes()) {
+            operations.removeHandler(Operation.STATX);
+        }
         this.dispatcher = new Dispatcher<>(config, REFUSAL, new Dispatcher.Worker<>() {
             @Override
             public void run(FuseRequest request) {

@@ -24,6 +24,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -372,6 +373,28 @@ class PassthroughMountTest {
                 + "print(sorted(os.listdir(src)) == sorted(os.listdir(mnt)), len(os.listdir(mnt)))\n";
         assertThat(run("python3", "-c", bytes, source.toString(), mnt.toString()))
                 .isEqualTo("True from the source\nTrue through the mount\nTrue True\nTrue 3\n");
+    }
+
+    @Test
+    @Timeout(60)
+    void birthTimesAreTheSourcesUnlessNobtimeLeavesThemOut() throws Exception {
+        Path file = Files.writeString(source.resolve("born"), "x");
+        FileTime born = Files.readAttributes(file, BasicFileAttributes.class).creationTime();
+        Files.setLastModifiedTime(file, FileTime.fromMillis(born.toMillis() + 86_400_000L));
+        assertThat(Files.readAttributes(mnt.resolve("born"), BasicFileAttributes.class).creationTime()).isEqualTo(born);
+        assertThat(run("stat", "-c", "%W", mnt.resolve("born").toString()).strip())
+                .isEqualTo(Long.toString(born.to(TimeUnit.SECONDS)));
+
+        assertThat(MountOptions.defaults().birthTimes()).isTrue();
+        MountOptions nobtime = MountOptions.defaults().parse("nobtime");
+        assertThat(nobtime.birthTimes()).isFalse();
+        Path without = mounts.mount(new PassthroughFileSystem(source), nobtime).mountpoint();
+        for (int i = 0; i < 2; i++) {   // the first STATX is answered ENOSYS, the second never sent
+            assertThat(run("stat", "-c", "%W", without.resolve("born").toString()).strip()).isEqualTo("0");
+            // Without a birth time java.nio reports the modification time as the creation time.
+            assertThat(Files.readAttributes(without.resolve("born"), BasicFileAttributes.class).creationTime())
+                    .isEqualTo(Files.getLastModifiedTime(file));
+        }
     }
 
     @Test
