@@ -222,6 +222,7 @@ final class FuseMount implements Mount, ShutdownManager.Target {
 
     @Override
     public void beginDraining() {
+        device.releaseSpareDescriptors();
         session.dispatcher().beginDraining();
     }
 
@@ -243,6 +244,7 @@ final class FuseMount implements Mount, ShutdownManager.Target {
 
     @Override
     public void abort() {
+        device.releaseSpareDescriptors();
         session.writeQueues().abandon();
         session.abandonRunningHandlers();
         if (!device.abort(connectionId)) {

@@ -9,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +100,47 @@ class PassthroughCliTest {
 
         stopAndExpectUnmounted(cli, mountpoint);
         assertThat(Files.readString(source.resolve("after"))).isEqualTo("written through the mount");
+    }
+
+    /**
+     * The passthrough holds a descriptor per inode the kernel caches, so a process with a low
+     * limit runs out: lookups fail with EMFILE, files already open keep working, and SIGTERM
+     * still unmounts (reading the mount table and logging need descriptors of their own).
+     */
+    @Test
+    @Timeout(90)
+    void runningOutOfDescriptorsFailsLookupsButNotTheShutdown() throws Exception {
+        Path source = newDirectory();
+        Path mountpoint = newDirectory();
+        int files = 400;
+        for (int i = 0; i < files; i++) {
+            Files.writeString(source.resolve("f" + i), "content " + i);
+        }
+        Process cli = start(List.of("prlimit", "--nofile=200:200", "--"), "mount", "--source", source.toString(),
+                mountpoint.toString());
+        assertThat(firstLine(cli)).contains("mounted " + mountpoint);
+        try (var channel = Files.newByteChannel(mountpoint.resolve("f0"))) {
+            assertThat(lookUpAll(mountpoint, files)).as("lookups past the limit").isGreaterThan(files / 2);
+            // An open file still reads, and closes without error (FLUSH has no descriptor to dup).
+            assertThat(channel.read(ByteBuffer.allocate(64))).isEqualTo("content 0".length());
+        }
+        // Its RELEASE gave a descriptor back: use it up again, so none is left when SIGTERM comes.
+        assertThat(lookUpAll(mountpoint, files)).isPositive();
+        stopAndExpectUnmounted(cli, mountpoint);
+    }
+
+    /** Looks up f1 .. f(files-1) through the mount; returns how many failed for want of descriptors. */
+    private static int lookUpAll(Path mountpoint, int files) throws IOException {
+        int failed = 0;
+        for (int i = 1; i < files; i++) {
+            try {
+                Files.readAttributes(mountpoint.resolve("f" + i), "size");
+            } catch (IOException e) {
+                assertThat(e).hasMessageContaining("Too many open files");
+                failed++;
+            }
+        }
+        return failed;
     }
 
     @Test

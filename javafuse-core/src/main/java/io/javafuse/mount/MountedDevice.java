@@ -5,6 +5,7 @@ import io.javafuse.api.FuseException;
 import io.javafuse.sys.Syscalls;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -21,6 +22,7 @@ public final class MountedDevice {
     private final boolean viaFusermount;
     private final int autoUnmountSocket;
     private final int autoUnmountPid;
+    private final SpareDescriptors spare = SpareDescriptors.reserve();
 
     MountedDevice(int fd, Path mountpoint, boolean viaFusermount, int autoUnmountSocket, int autoUnmountPid) {
         this.fd = fd;
@@ -28,6 +30,15 @@ public final class MountedDevice {
         this.viaFusermount = viaFusermount;
         this.autoUnmountSocket = autoUnmountSocket;
         this.autoUnmountPid = autoUnmountPid;
+    }
+
+    /**
+     * Gives back the descriptors held for shutting down, so that unmounting and aborting can open
+     * what they need even when the filesystem used up the process's limit. Called when shutdown
+     * begins; idempotent.
+     */
+    public void releaseSpareDescriptors() {
+        spare.release();
     }
 
     public int fd() {
@@ -48,7 +59,7 @@ public final class MountedDevice {
      * the namespace now and the connection ends when the last file is closed.
      */
     public void unmount() throws FuseException {
-        if (entry().isEmpty()) {
+        if (knownGone()) {
             return;
         }
         if (viaFusermount) {
@@ -102,7 +113,7 @@ public final class MountedDevice {
 
     /** Detaches the mount at once, busy or not (after an abort, so that nothing waits on it). */
     public void detach() {
-        if (entry().isEmpty()) {
+        if (knownGone()) {
             return;
         }
         try {
@@ -117,8 +128,18 @@ public final class MountedDevice {
         }
     }
 
-    /** Releases what mounting left behind: the auto_unmount helper's socket and process. */
+    /** True when the mount table shows the mount gone; false when it is there or cannot be read. */
+    private boolean knownGone() {
+        try {
+            return entry().isEmpty();
+        } catch (UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    /** Releases what mounting left behind: the auto_unmount helper's socket and process, the spare descriptors. */
     public void release() {
+        spare.release();
         if (autoUnmountSocket >= 0) {
             try {
                 Syscalls.close(autoUnmountSocket);

@@ -175,13 +175,19 @@ public final class ShutdownManager {
             }
             phases.put(ShutdownState.UNMOUNTING, millis(System.nanoTime() - phaseStart));
         } catch (RuntimeException | Error e) {
+            // An Error too: a process out of descriptors cannot even load a class, and the mount
+            // must still come down.
             failure = "shutdown failed: " + e;
-            LOG.log(System.Logger.Level.ERROR, "shutdown failed", e);
-            target.abort();
+            log(System.Logger.Level.ERROR, "shutdown failed", e);
+            try {
+                target.abort();
+            } catch (RuntimeException | Error again) {
+                log(System.Logger.Level.ERROR, "aborting the connection failed", again);
+            }
         }
         transition(state.get(), ShutdownState.CLOSED);
         if (failure != null) {
-            LOG.log(System.Logger.Level.WARNING, "shutdown (" + why + ") was forced: " + failure);
+            log(System.Logger.Level.WARNING, "shutdown (" + why + ") was forced: " + failure, null);
         }
         ShutdownStats stats = new ShutdownStats(ShutdownState.CLOSED, why, failure == null, failure, Map.copyOf(phases),
                 millis(System.nanoTime() - start), drained, target.requestsRefused() - refusedBefore,
@@ -229,7 +235,20 @@ public final class ShutdownManager {
         try {
             callback.run();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "a shutdown callback failed", e);
+            log(System.Logger.Level.WARNING, "a shutdown callback failed", e);
+        }
+    }
+
+    /**
+     * Logs, and never throws: a logger that fails (its first record loads the time zone from a
+     * file, which a process out of descriptors cannot open) must not stop the shutdown. Falls
+     * back to stderr, which is already open.
+     */
+    private static void log(System.Logger.Level level, String message, Throwable thrown) {
+        try {
+            LOG.log(level, message, thrown);
+        } catch (RuntimeException | Error e) {
+            System.err.println("javafuse: " + message + (thrown == null ? "" : ": " + thrown));
         }
     }
 }

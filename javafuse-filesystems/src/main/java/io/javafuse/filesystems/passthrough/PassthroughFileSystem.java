@@ -589,9 +589,21 @@ public final class PassthroughFileSystem implements FileSystem {
     @Override
     public void flush(Request request, long nodeId, long fh, long lockOwner) throws IOException {
         // Closing a duplicate reports what close(2) would (delayed write errors, e.g. on NFS)
-        // without closing the handle, which other descriptors of the caller still share.
+        // without closing the handle, which other descriptors of the caller still share. Out of
+        // descriptors (one per cached inode adds up), fdatasync reports those errors instead:
+        // the caller's close must not fail for want of a descriptor here.
         try {
-            FileSyscalls.close(FileSyscalls.dup(descriptor(fh)));
+            int duplicate;
+            try {
+                duplicate = FileSyscalls.dup(descriptor(fh));
+            } catch (FuseException e) {
+                if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE) {
+                    throw e;
+                }
+                FileSyscalls.fsync(descriptor(fh), true);
+                return;
+            }
+            FileSyscalls.close(duplicate);
         } finally {
             recordLocks.release(nodeId, lockOwner);
         }
