@@ -17,22 +17,25 @@ import static io.javafuse.abi.Structs.u32;
 import static io.javafuse.abi.Structs.u64;
 
 /**
- * One request read from the kernel: its header, decoded once, and the pooled buffer that holds
- * its arguments and later its reply. The buffer goes back to the pool after the reply is sent.
+ * One request read from the kernel: its header, decoded once, and the buffer that holds its
+ * arguments and later its reply. Both are pooled ({@link BufferPool}): the object owns its buffer
+ * for good and is filled anew by {@link #received} for each request read into it.
  */
-public final class FuseRequest implements Request, Dispatcher.Dispatchable {
-    private final FuseChannel channel;
+public final class FuseRequest extends Dispatcher.Dispatchable implements Request {
     private final MemorySegment buffer;
-    private final int length;
-    private final Opcode opcode;
-    private final int rawOpcode;
-    private final long unique;
-    private final long nodeId;
-    private final int uid;
-    private final int gid;
-    private final int pid;
-    private final long argumentsEnd;
-    private final long startNanos = System.nanoTime();
+    /** The buffer as handlers may see it: WRITE data and xattr values are slices of this one. */
+    private final MemorySegment readOnlyBuffer;
+    private FuseChannel channel;
+    private int length;
+    private Opcode opcode;
+    private int rawOpcode;
+    private long unique;
+    private long nodeId;
+    private int uid;
+    private int gid;
+    private int pid;
+    private long argumentsEnd;
+    private long startNanos;
 
     private Priority priority;
     private boolean mayRunInline;
@@ -42,9 +45,17 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
     private Thread handlerThread;
     private CompletionStage<?> deferred;
 
-    FuseRequest(FuseChannel channel, MemorySegment buffer, int length) {
-        this.channel = channel;
+    FuseRequest(MemorySegment buffer) {
         this.buffer = buffer;
+        this.readOnlyBuffer = buffer.asReadOnly();
+    }
+
+    /**
+     * A request of {@code length} bytes was just read into the buffer from {@code from}: decodes its
+     * header and forgets everything about the previous request this object carried.
+     */
+    void received(FuseChannel from, int length) {
+        this.channel = from;
         this.length = length;
         this.rawOpcode = u32(buffer, InHeader.OPCODE);
         this.opcode = Opcode.of(rawOpcode);
@@ -55,6 +66,15 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
         this.pid = u32(buffer, InHeader.PID);
         // Extensions (security context, supplementary groups) sit at the end; arguments end before them.
         this.argumentsEnd = length - 8L * u16(buffer, InHeader.TOTAL_EXTLEN);
+        this.startNanos = System.nanoTime();
+        this.priority = null;
+        this.mayRunInline = false;
+        this.writeQueue = null;
+        this.deferred = null;
+        synchronized (this) {
+            interrupted = false;
+            handlerThread = null;
+        }
     }
 
     FuseChannel channel() {
@@ -63,6 +83,11 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
 
     MemorySegment buffer() {
         return buffer;
+    }
+
+    /** The buffer, read-only: slice it for what a handler is given to read. */
+    MemorySegment readOnlyBuffer() {
+        return readOnlyBuffer;
     }
 
     int length() {
@@ -191,10 +216,16 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
         }
     }
 
-    /** The handler returned: from here on an INTERRUPT must not disturb the thread, which moves on to other work. */
+    /**
+     * The handler returned: from here on an INTERRUPT must not disturb the thread, which moves on to
+     * other work. The request may already be answered and carry the next one (an answer given
+     * later, on another thread): that one's handler thread, if any, stays registered.
+     */
     void handlerFinished() {
         synchronized (this) {
-            handlerThread = null;
+            if (handlerThread == Thread.currentThread()) {
+                handlerThread = null;
+            }
         }
         Thread.interrupted();
     }

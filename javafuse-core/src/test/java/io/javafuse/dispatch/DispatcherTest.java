@@ -24,14 +24,43 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The dispatcher without a kernel: requests are plain objects, handlers are lambdas. */
 @Timeout(60)
 class DispatcherTest {
-    record Call(long unique, Operation operation, AtomicInteger interrupts, boolean mayRunInline)
-            implements Dispatcher.Dispatchable {
+    static final class Call extends Dispatcher.Dispatchable {
+        private final long unique;
+        private final Operation operation;
+        private final AtomicInteger interrupts = new AtomicInteger();
+        private final boolean mayRunInline;
+
         Call(long unique, Operation operation) {
-            this(unique, operation, new AtomicInteger(), false);
+            this(unique, operation, false);
+        }
+
+        private Call(long unique, Operation operation, boolean mayRunInline) {
+            this.unique = unique;
+            this.operation = operation;
+            this.mayRunInline = mayRunInline;
         }
 
         static Call quick(long unique, Operation operation) {
-            return new Call(unique, operation, new AtomicInteger(), true);
+            return new Call(unique, operation, true);
+        }
+
+        @Override
+        public long unique() {
+            return unique;
+        }
+
+        @Override
+        public Operation operation() {
+            return operation;
+        }
+
+        @Override
+        public boolean mayRunInline() {
+            return mayRunInline;
+        }
+
+        AtomicInteger interrupts() {
+            return interrupts;
         }
 
         @Override

@@ -319,7 +319,8 @@ class WireFormatTest {
     void aRequestFromAnInMemoryChannelCannotRegisterBackingFiles() throws Exception {
         start(45, 0);
         byte[] bytes = new RequestBuilder(LOOKUP, 40, 1).build();
-        FuseRequest request = new FuseRequest(channel, MemorySegment.ofArray(bytes), bytes.length);
+        FuseRequest request = new FuseRequest(MemorySegment.ofArray(bytes));
+        request.received(channel, bytes.length);
         assertThatThrownBy(() -> request.openBacking(0)).isInstanceOf(FuseException.class)
                 .satisfies(e -> assertThat(((FuseException) e).errno()).isEqualTo(Errno.EOPNOTSUPP));
     }
