@@ -528,7 +528,8 @@ final class Operations {
         MemorySegment destination = r.buffer().asSlice(BODY, length);
         long total = 0;
         while (total < length) {
-            long n = FileSyscalls.pread(source.fd(), destination.asSlice(total), source.offset() + total);
+            long n = FileSyscalls.pread(source.fd(), total == 0 ? destination : destination.asSlice(total),
+                    source.offset() + total);
             if (n == 0) {
                 break;
             }
@@ -626,7 +627,7 @@ final class Operations {
 
     private void send(FuseRequest r, long length) {
         try {
-            r.channel().write(r.buffer().asSlice(0, length), MemorySegment.NULL);
+            r.channel().writePrefix(r.buffer(), length);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot answer " + r.describe() + " " + r.unique(), e);
         }
