@@ -3,6 +3,7 @@ package io.javafuse.session;
 import io.javafuse.abi.Opcode;
 import io.javafuse.abi.Structs;
 import io.javafuse.abi.Structs.InHeader;
+import io.javafuse.abi.Structs.OutHeader;
 import io.javafuse.api.Operation;
 import io.javafuse.api.Priority;
 import io.javafuse.api.Request;
@@ -25,6 +26,14 @@ public final class FuseRequest extends Dispatcher.Dispatchable implements Reques
     private final MemorySegment buffer;
     /** The buffer as handlers may see it: WRITE data and xattr values are slices of this one. */
     private final MemorySegment readOnlyBuffer;
+    /*
+     * The last views handed out, kept for the next request of the same shape (a stream of 4 KiB
+     * READs or WRITEs asks for the same ones). A view is immutable and shows only this object's
+     * own buffer, so reusing it for a later request is no different from slicing anew.
+     */
+    private MemorySegment replyBodyView;
+    private MemorySegment argumentView;
+    private long argumentViewOffset;
     private FuseChannel channel;
     private int length;
     private Opcode opcode;
@@ -85,9 +94,25 @@ public final class FuseRequest extends Dispatcher.Dispatchable implements Reques
         return buffer;
     }
 
-    /** The buffer, read-only: slice it for what a handler is given to read. */
-    MemorySegment readOnlyBuffer() {
-        return readOnlyBuffer;
+    /** Where a reply's body goes: {@code length} bytes after the out header, writable (READ data, directory entries). */
+    MemorySegment replyBody(long length) {
+        MemorySegment view = replyBodyView;
+        if (view == null || view.byteSize() != length) {
+            view = buffer.asSlice(OutHeader.SIZE, length);
+            replyBodyView = view;
+        }
+        return view;
+    }
+
+    /** {@code length} bytes of the request from {@code offset}, read-only: what a handler is given to read. */
+    MemorySegment readOnlySlice(long offset, long length) {
+        MemorySegment view = argumentView;
+        if (view == null || argumentViewOffset != offset || view.byteSize() != length) {
+            view = readOnlyBuffer.asSlice(offset, length);
+            argumentView = view;
+            argumentViewOffset = offset;
+        }
+        return view;
     }
 
     int length() {

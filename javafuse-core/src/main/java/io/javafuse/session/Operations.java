@@ -90,6 +90,7 @@ final class Operations {
     private static final int LOCK_NB = 4;
     private static final int LOCK_UN = 8;
     private static final int O_DSYNC = 010000;
+    private static final int RECENT_KEY_BITS = 6;
     /**
      * Spliced READ answers are 32 to 128 KiB long; others are copied even with splice on. Under
      * 32 KiB the pipe's extra system call and page bookkeeping cost more than the copy they save
@@ -129,7 +130,7 @@ final class Operations {
     private volatile Set<Operation> inline;
     private WriteQueues<FuseRequest> writes;
     /** Recently used write-queue keys, by a hash of node and handle (see {@link #writeKey}). */
-    private final WriteQueues.Key[] recentKeys = new WriteQueues.Key[64];
+    private final WriteQueues.Key[] recentKeys = new WriteQueues.Key[1 << RECENT_KEY_BITS];
 
     Operations(FileSystem fs, ReplyEncoder encoder, Completion completion, Runnable destroy, boolean splice) {
         this.splice = splice;
@@ -195,7 +196,8 @@ final class Operations {
      */
     WriteQueues.Key writeKey(FuseRequest r, long fh) {
         long nodeId = r.nodeId();
-        int slot = (int) ((nodeId * 31 + fh) & (recentKeys.length - 1));
+        // Mixed, as nodes and handles are small neighbouring numbers that a plain sum maps together.
+        int slot = (int) ((nodeId * 0x9E3779B97F4A7C15L ^ fh * 0xC2B2AE3D27D4EB4FL) >>> (64 - RECENT_KEY_BITS));
         WriteQueues.Key cached = recentKeys[slot];
         if (cached != null && cached.nodeId() == nodeId && cached.fh() == fh) {
             return cached;
@@ -300,7 +302,7 @@ final class Operations {
                     answerFrom(r, source, size);
                     return;
                 }
-                int read = fs.read(r, node, fh, offset, b.asSlice(BODY, size));
+                int read = fs.read(r, node, fh, offset, r.replyBody(size));
                 if (r.deferred() == null) {
                     int length = Math.clamp(read, 0, size);
                     reply(r, length, length); // the common case: no boxing, no encoder
@@ -315,7 +317,7 @@ final class Operations {
                     answerError(r, Errno.EINVAL);
                     return;
                 }
-                MemorySegment data = r.readOnlyBuffer().asSlice(dataAt, size);
+                MemorySegment data = r.readOnlySlice(dataAt, size);
                 if (r.writeQueue() != null) {
                     writes.write(r, r.writeQueue(), u64(b, ARGS + WriteIn.OFFSET), data);
                     return;
@@ -364,7 +366,7 @@ final class Operations {
                 if (valueAt + Integer.toUnsignedLong(size) > r.argumentsEnd()) {
                     throw new FuseException(Errno.EINVAL, "SETXATTR value runs past the request");
                 }
-                fs.setxattr(r, node, xattrName(r, nameAt), r.readOnlyBuffer().asSlice(valueAt, size),
+                fs.setxattr(r, node, xattrName(r, nameAt), r.readOnlySlice(valueAt, size),
                         u32(b, ARGS + SetxattrIn.FLAGS));
                 done(r);
             }
@@ -445,7 +447,7 @@ final class Operations {
         int size = (int) Math.min(Integer.toUnsignedLong(u32(b, ARGS + ReadIn.SIZE_)), b.byteSize() - BODY);
         long fh = u64(b, ARGS + ReadIn.FH);
         long offset = u64(b, ARGS + ReadIn.OFFSET);
-        DirectoryBuffer out = new DirectoryBuffer(b.asSlice(BODY, size), encoder);
+        DirectoryBuffer out = new DirectoryBuffer(r.replyBody(size), encoder);
         if (plus) {
             fs.readdirplus(r, r.nodeId(), fh, offset, out);
         } else {
@@ -483,7 +485,7 @@ final class Operations {
         }
         int inSize = u32(b, ARGS + IoctlIn.IN_SIZE);
         int outSize = u32(b, ARGS + IoctlIn.OUT_SIZE);
-        MemorySegment in = r.readOnlyBuffer().asSlice(ARGS + IoctlIn.SIZE,
+        MemorySegment in = r.readOnlySlice(ARGS + IoctlIn.SIZE,
                 Math.min(inSize, r.argumentsEnd() - ARGS - IoctlIn.SIZE));
         IoctlResult result = fs.ioctl(r, r.nodeId(), u64(b, ARGS + IoctlIn.FH), u32(b, ARGS + IoctlIn.CMD),
                 u64(b, ARGS + IoctlIn.ARG), flags, in, outSize);
@@ -525,7 +527,7 @@ final class Operations {
                 return;
             }
         }
-        MemorySegment destination = r.buffer().asSlice(BODY, length);
+        MemorySegment destination = r.replyBody(length);
         long total = 0;
         while (total < length) {
             long n = FileSyscalls.pread(source.fd(), total == 0 ? destination : destination.asSlice(total),

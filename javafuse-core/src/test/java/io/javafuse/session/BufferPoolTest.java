@@ -51,6 +51,22 @@ class BufferPoolTest {
         }
     }
 
+    @Test
+    void aReleasedRequestIsHandedOutAgainWithItsBuffer() throws Exception {
+        try (BufferPool pool = new BufferPool(4096, 2)) {
+            FuseRequest first = pool.acquire();
+            pool.release(first);
+            FuseRequest again = pool.acquire();
+            assertThat(again).isSameAs(first);
+            assertThat(again.buffer()).isSameAs(first.buffer());
+            FuseRequest second = pool.acquire();
+            assertThat(second).isNotSameAs(first);
+            pool.release(again);
+            pool.release(second);
+            assertThat(pool.inUse()).isZero();
+        }
+    }
+
     private static FuseRequest acquire(BufferPool pool) {
         try {
             return pool.acquire();
