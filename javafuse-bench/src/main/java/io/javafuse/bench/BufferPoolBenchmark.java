@@ -1,6 +1,7 @@
 package io.javafuse.bench;
 
 import io.javafuse.session.BufferPool;
+import io.javafuse.session.FuseRequest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -13,11 +14,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One acquire and one release of a request buffer (1 MiB + 4 KiB, as for the default
+ * One acquire and one release of a pooled request with its buffer (1 MiB + 4 KiB, as for the default
  * max_write), by 1 and by 4 threads sharing a pool sized as a default mount's.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -40,20 +40,19 @@ public class BufferPoolBenchmark {
 
     @Benchmark
     @Threads(1)
-    public long acquireRelease1() throws InterruptedException {
+    public FuseRequest acquireRelease1() throws InterruptedException {
         return cycle();
     }
 
     @Benchmark
     @Threads(4)
-    public long acquireRelease4() throws InterruptedException {
+    public FuseRequest acquireRelease4() throws InterruptedException {
         return cycle();
     }
 
-    private long cycle() throws InterruptedException {
-        MemorySegment buffer = pool.acquire();
-        long address = buffer.address();
-        pool.release(buffer);
-        return address;
+    private FuseRequest cycle() throws InterruptedException {
+        FuseRequest request = pool.acquire();
+        pool.release(request);
+        return request;
     }
 }

@@ -34,7 +34,7 @@ import java.util.concurrent.locks.LockSupport;
 public class DispatcherBenchmark {
 
     /** A request: its id, operation, and the producer waiting for it. */
-    static final class Call implements Dispatcher.Dispatchable {
+    static final class Call extends Dispatcher.Dispatchable {
         final long unique;
         final Producer producer;
 

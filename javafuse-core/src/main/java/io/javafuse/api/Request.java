@@ -7,6 +7,10 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>A handler answers by returning; to answer later or from another thread, it returns
  * {@code request.later(stage)} and completes the stage when the answer is known.
+ *
+ * <p>A request is valid until it is answered (the handler returned, or its stage completed):
+ * the engine then reuses the object for a later request, so a filesystem must not keep it. The
+ * same holds for the memory segments a handler is given (write data, xattr values, read buffers).
  */
 public interface Request {
     /** The kernel's id of this request, unique among requests in flight. */

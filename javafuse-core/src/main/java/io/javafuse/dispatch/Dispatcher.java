@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,11 +23,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * until a worker (a virtual thread by default, or a fixed pool of platform threads) takes the
  * next. When the queue is full, {@code submit} blocks: the reader stops reading and the kernel
  * keeps the rest, so load never drops a request and memory stays bounded. A request is tracked
- * by the kernel's unique id from submission to completion, so an INTERRUPT can find it: still
+ * from submission to completion, so an INTERRUPT can find it by the kernel's unique id: still
  * queued, it is answered EINTR without running; running, its handler is interrupted.
  *
  * <p>Statistics are kept with adders and atomics; the queue itself is guarded by one lock, held
- * only to move a request in or out.
+ * only to move a request in or out. Nothing is allocated per request: the dispatcher's
+ * bookkeeping lives in the request ({@link Dispatchable}), and the requests in flight in an
+ * {@link InFlight} table of reused slots.
  *
  * @param <R> the request type; the session's requests, or a test's
  */
@@ -40,18 +41,33 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
             Operation.RELEASE, Operation.RELEASEDIR, Operation.FLUSH, Operation.FSYNC, Operation.FSYNCDIR,
             Operation.INTERRUPT, Operation.DESTROY);
 
-    /** What the dispatcher needs of a request. */
-    public interface Dispatchable {
-        long unique();
+    /**
+     * What the dispatcher needs of a request, and its bookkeeping for it while in flight (guarded
+     * by the dispatcher's locks): a class, not an interface, so that submitting allocates nothing.
+     * One object may be submitted again (a pooled request) once {@link #completed} returned for it.
+     * The fields are the dispatcher's alone (package-private, where subclasses elsewhere cannot see them).
+     */
+    public abstract static class Dispatchable {
+        /** The priority it is queued at. */
+        Priority queuedAt;
+        /** Submission order, for FIFO across priorities. */
+        long sequence;
+        long receivedAt;
+        /** Taken by a worker (or run inline): too late to refuse it on INTERRUPT. */
+        boolean running;
+        /** Its place in the {@link InFlight} table; -1 while not in flight. */
+        int slot = -1;
+
+        public abstract long unique();
 
         /** The operation, or null for an opcode the engine does not know (it runs at NORMAL priority). */
-        Operation operation();
+        public abstract Operation operation();
 
         /** Tells a running handler that its caller gave up (a flag, and a Java interrupt of its thread). */
-        void interrupt();
+        public abstract void interrupt();
 
         /** Whether this request is cleanup that must run even while shutting down (beyond {@link #CLEANUP}). */
-        default boolean isCleanup() {
+        public boolean isCleanup() {
             return false;
         }
 
@@ -59,12 +75,12 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
          * Whether the submitting thread may run this request itself when nothing is queued
          * (see {@link DispatcherConfig#inline}): true only for handlers known to be quick.
          */
-        default boolean mayRunInline() {
+        public boolean mayRunInline() {
             return false;
         }
 
         /** A priority for this request in particular (a write on an O_SYNC file), or null for its operation's. */
-        default Priority priority() {
+        public Priority priority() {
             return null;
         }
 
@@ -72,7 +88,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
          * When the request was received ({@link System#nanoTime}), where latency starts: before any
          * wait for room in the queue. By default, the moment it is submitted.
          */
-        default long receivedNanos() {
+        public long receivedNanos() {
             return System.nanoTime();
         }
     }
@@ -86,20 +102,75 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         void refuse(R request, int errno);
     }
 
-    private enum State { QUEUED, RUNNING }
+    /**
+     * The requests submitted and not yet completed, in an array of slots reused as requests come
+     * and go (it only grows, to the most ever in flight at once). Lookups by unique id scan it:
+     * they serve INTERRUPT, which is rare. Its monitor is taken after the dispatcher's lock, never
+     * before; a request leaves it in {@link #completed}, and only then may its owner reuse it, so
+     * while the monitor is held every request in the table is the one that was submitted.
+     */
+    private static final class InFlight<R extends Dispatchable> {
+        private Dispatchable[] slots = new Dispatchable[64];
+        private int[] freeSlots = new int[64];
+        private int free;
+        private int highWater;
+        private volatile int count;
 
-    private static final class Ticket<R extends Dispatchable> {
-        final R request;
-        final Priority priority;
-        final long sequence;
-        final long receivedNanos;
-        State state = State.QUEUED;
+        synchronized void add(R request) {
+            int slot;
+            if (free > 0) {
+                slot = freeSlots[--free];
+            } else {
+                if (highWater == slots.length) {
+                    slots = java.util.Arrays.copyOf(slots, highWater * 2);
+                    freeSlots = new int[highWater * 2];
+                }
+                slot = highWater++;
+            }
+            slots[slot] = request;
+            request.slot = slot;
+            count++;
+        }
 
-        Ticket(R request, Priority priority, long sequence) {
-            this.request = request;
-            this.priority = priority;
-            this.sequence = sequence;
-            this.receivedNanos = request.receivedNanos();
+        /** Takes the request out; false if it was not in flight (never submitted, or refused). */
+        synchronized boolean remove(R request) {
+            int slot = request.slot;
+            if (slot < 0 || slots[slot] != request) {
+                return false;
+            }
+            slots[slot] = null;
+            request.slot = -1;
+            freeSlots[free++] = slot;
+            count--;
+            return true;
+        }
+
+        /** The request in flight with this unique id, or null; the caller holds the monitor. */
+        @SuppressWarnings("unchecked")
+        R find(long unique) {
+            for (int i = 0; i < highWater; i++) {
+                Dispatchable request = slots[i];
+                if (request != null && request.unique() == unique) {
+                    return (R) request;
+                }
+            }
+            return null;
+        }
+
+        /** What is in flight, copied out as values: the requests may be reused once they leave. */
+        synchronized List<DispatcherShutdown.Pending> pending() {
+            List<DispatcherShutdown.Pending> pending = new ArrayList<>(count);
+            for (int i = 0; i < highWater; i++) {
+                Dispatchable request = slots[i];
+                if (request != null) {
+                    pending.add(new DispatcherShutdown.Pending(request.unique(), request.operation(), request.running));
+                }
+            }
+            return pending;
+        }
+
+        int count() {
+            return count;
         }
     }
 
@@ -110,11 +181,11 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
     private final Condition notFull = lock.newCondition();
     private final Condition drained = lock.newCondition();
     @SuppressWarnings("unchecked")
-    private final ArrayDeque<Ticket<R>>[] queues = new ArrayDeque[] {new ArrayDeque<>(), new ArrayDeque<>(),
+    private final ArrayDeque<R>[] queues = new ArrayDeque[] {new ArrayDeque<>(), new ArrayDeque<>(),
             new ArrayDeque<>()};
     /** Per priority: higher-priority requests started while this level waited. */
     private final int[] overtaken = new int[3];
-    private final ConcurrentHashMap<Long, Ticket<R>> tracked = new ConcurrentHashMap<>();
+    private final InFlight<R> tracked = new InFlight<>();
     private final DispatcherStatistics statistics = new DispatcherStatistics();
     private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
     private final List<Thread> workers = new ArrayList<>();
@@ -128,7 +199,8 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
     private int workerNumber;
     /** Workers start with the first request, not with the dispatcher (see the constructor). */
     private boolean workersStarted;
-    private boolean shuttingDown;
+    /** Volatile: {@link #completed} reads it without the lock, after lowering the count shutdown waits on. */
+    private volatile boolean shuttingDown;
     private boolean stopped;
     private boolean runningAbandoned;
 
@@ -160,7 +232,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         Priority priority = request.priority() != null ? request.priority()
                 : operation != null ? config.priorityOf(operation) : Priority.NORMAL;
         boolean refuse = false;
-        Ticket<R> runHere = null;
+        boolean runHere = false;
         lock.lockInterruptibly();
         try {
             while (queued >= config.maxQueueSize() && !shuttingDown) {
@@ -169,18 +241,16 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
             if (stopped || (shuttingDown && !CLEANUP.contains(operation) && !request.isCleanup())) {
                 refuse = true;
             } else if (queued == 0 && config.inline() && request.mayRunInline()) {
-                runHere = new Ticket<>(request, priority, sequence++);
-                runHere.state = State.RUNNING;
-                tracked.put(request.unique(), runHere);
+                track(request, priority, true);
+                runHere = true;
                 statistics.dispatchedInline();
             } else {
                 if (!workersStarted) {
                     workersStarted = true;
                     startWorkers(config.concurrency());
                 }
-                Ticket<R> ticket = new Ticket<>(request, priority, sequence++);
-                tracked.put(request.unique(), ticket);
-                queues[priority.ordinal()].addLast(ticket);
+                track(request, priority, false);
+                queues[priority.ordinal()].addLast(request);
                 queued++;
                 statistics.dispatched(queued);
                 notEmpty.signal();
@@ -191,9 +261,21 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         if (refuse) {
             refused.increment();
             worker.refuse(request, refusal);
-        } else if (runHere != null) {
-            run(runHere);
+        } else if (runHere) {
+            run(request);
         }
+    }
+
+    /** The lock is held. */
+    private void track(R request, Priority priority, boolean running) {
+        if (request.slot >= 0) {
+            throw new IllegalStateException("request " + request.unique() + " is already in flight");
+        }
+        request.queuedAt = priority;
+        request.sequence = sequence++;
+        request.receivedAt = request.receivedNanos();
+        request.running = running;
+        tracked.add(request);
     }
 
     /** Stops admitting new work (cleanup still runs) without waiting: the first phase of a shutdown. */
@@ -231,41 +313,45 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
      * queued or running (not read yet, or answered already).
      */
     public boolean interrupt(long unique) {
-        Ticket<R> ticket = tracked.get(unique);
-        if (ticket == null) {
-            return false;
-        }
-        boolean wasQueued = false;
+        R dequeued;
         lock.lock();
         try {
-            // Cleanup (FLUSH, RELEASE ...) still runs: a killed process's FLUSH must release its locks.
-            if (ticket.state == State.QUEUED && !CLEANUP.contains(ticket.request.operation())
-                    && queues[ticket.priority.ordinal()].remove(ticket)) {
+            // The table's monitor keeps the request from completing (and being reused) while it is
+            // told: the interrupt reaches this request, never the next one in the same object.
+            synchronized (tracked) {
+                R request = tracked.find(unique);
+                if (request == null) {
+                    return false;
+                }
+                // Cleanup (FLUSH, RELEASE ...) still runs: a killed process's FLUSH must release its locks.
+                if (request.running || CLEANUP.contains(request.operation())
+                        || !queues[request.queuedAt.ordinal()].remove(request)) {
+                    request.interrupt();
+                    return true;
+                }
                 queued--;
                 notFull.signal();
-                wasQueued = true;
+                dequeued = request;
             }
         } finally {
             lock.unlock();
         }
-        if (wasQueued) {
-            worker.refuse(ticket.request, Errno.EINTR);
-        } else {
-            ticket.request.interrupt();
-        }
+        // Out of the queue and still in flight: nothing else can answer it or take it to run.
+        worker.refuse(dequeued, Errno.EINTR);
         return true;
     }
 
     /** A request was answered (or needed no answer). {@code bytes}: data bytes read or written. */
     public void completed(R request, int errno, long bytes) {
-        Ticket<R> ticket = tracked.remove(request.unique());
-        if (ticket == null) {
+        // Read before it leaves the table: from then on its owner may reuse it.
+        long receivedAt = request.receivedAt;
+        Operation operation = request.operation();
+        if (!tracked.remove(request)) {
             return;
         }
-        Operation operation = request.operation();
         statistics.completed(operation != null ? operation : Operation.CUSE_INIT,
-                System.nanoTime() - ticket.receivedNanos, errno, errno == Errno.EINTR, bytes);
-        if (shuttingDown && tracked.isEmpty()) {
+                System.nanoTime() - receivedAt, errno, errno == Errno.EINTR, bytes);
+        if (shuttingDown && tracked.count() == 0) {
             lock.lock();
             try {
                 drained.signalAll();
@@ -327,7 +413,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
 
     private void workLoop(int myGeneration) {
         while (true) {
-            Ticket<R> ticket;
+            R request;
             lock.lock();
             try {
                 while (true) {
@@ -342,28 +428,29 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
                     }
                     notEmpty.awaitUninterruptibly();
                 }
-                ticket = next();
-                ticket.state = State.RUNNING;
+                request = next();
+                request.running = true;
                 queued--;
                 notFull.signal();
             } finally {
                 lock.unlock();
             }
-            run(ticket);
+            run(request);
         }
     }
 
-    private void run(Ticket<R> ticket) {
+    private void run(R request) {
+        long unique = request.unique(); // the request may be reused once answered
         try {
-            worker.run(ticket.request);
+            worker.run(request);
         } catch (RuntimeException | Error e) {
             // The session answers handler failures itself; this is a bug in the engine.
-            LOG.log(System.Logger.Level.ERROR, "request " + ticket.request.unique() + " escaped its handler", e);
+            LOG.log(System.Logger.Level.ERROR, "request " + unique + " escaped its handler", e);
         }
     }
 
     /** The next request to run; the lock is held and the queue is not empty. */
-    private Ticket<R> next() {
+    private R next() {
         if (!config.priorityOrdering()) {
             return oldest();
         }
@@ -387,9 +474,9 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
         return queues[level].pollFirst();
     }
 
-    private Ticket<R> oldest() {
-        ArrayDeque<Ticket<R>> best = null;
-        for (ArrayDeque<Ticket<R>> queue : queues) {
+    private R oldest() {
+        ArrayDeque<R> best = null;
+        for (ArrayDeque<R> queue : queues) {
             if (!queue.isEmpty() && (best == null || queue.peekFirst().sequence < best.peekFirst().sequence)) {
                 best = queue;
             }
@@ -404,29 +491,25 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
     public DispatcherShutdown shutdown(long timeout, TimeUnit unit) throws InterruptedException {
         long completedBefore = statistics.snapshot(queued).totalCompleted();
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        List<DispatcherShutdown.Pending> unfinished = new ArrayList<>();
-        List<Ticket<R>> abandoned = new ArrayList<>();
+        List<DispatcherShutdown.Pending> unfinished;
+        List<R> abandoned = new ArrayList<>();
         lock.lock();
         try {
             if (stopped) {
-                return new DispatcherShutdown(tracked.isEmpty(), 0, List.of());
+                return new DispatcherShutdown(tracked.count() == 0, 0, List.of());
             }
             shuttingDown = true;
             notFull.signalAll();
-            while (!tracked.isEmpty() && !runningAbandoned) {
+            while (tracked.count() > 0 && !runningAbandoned) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
                 }
                 drained.awaitNanos(left);
             }
-            for (Ticket<R> ticket : tracked.values()) {
-                Operation operation = ticket.request.operation();
-                unfinished.add(new DispatcherShutdown.Pending(ticket.request.unique(), operation,
-                        ticket.state == State.RUNNING));
-            }
+            unfinished = tracked.pending();
             stopped = true;
-            for (ArrayDeque<Ticket<R>> queue : queues) {
+            for (ArrayDeque<R> queue : queues) {
                 abandoned.addAll(queue);
                 queue.clear();
             }
@@ -436,9 +519,9 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
             lock.unlock();
         }
         // Never leave a caller waiting: what was still queued is answered now.
-        for (Ticket<R> ticket : abandoned) {
+        for (R request : abandoned) {
             refused.increment();
-            worker.refuse(ticket.request, refusal);
+            worker.refuse(request, refusal);
         }
         long finished = statistics.snapshot(queued).totalCompleted() - completedBefore;
         return new DispatcherShutdown(unfinished.isEmpty(), finished, List.copyOf(unfinished));
@@ -446,7 +529,7 @@ public final class Dispatcher<R extends Dispatcher.Dispatchable> {
 
     /** Requests admitted and not yet answered, queued or running. */
     public int pending() {
-        return tracked.size();
+        return tracked.count();
     }
 
     public boolean isShuttingDown() {

@@ -1,8 +1,7 @@
 package io.javafuse.session;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Arrays;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -11,12 +10,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * aligned, allocated on first use up to a fixed number and then reused. A reader that finds none
  * free waits: that is backpressure, and it bounds the memory a session can take. The number can
  * change while buffers are in use ({@link #resize}), when the dispatcher is reconfigured.
+ *
+ * <p>Each buffer comes inside the {@link FuseRequest} that owns it, and both are reused. A
+ * request is released exactly once, when it is finished: after its answer was sent (or it needed
+ * none) and the dispatcher took it out of its in-flight table. By then nothing refers to it any
+ * more: an INTERRUPT looks requests up in that table only; a deferred answer ran (releasing is its
+ * last step); the write queues dropped it when they answered it (write-behind: when they applied
+ * it, long after it was acknowledged); a shutdown copied what it reports as values. A handler
+ * that keeps the {@link io.javafuse.api.Request} past its answer sees the next request's header.
  */
 public final class BufferPool implements AutoCloseable {
     private static final long PAGE = 4096;
 
     private final Arena arena = Arena.ofShared();
-    private final ConcurrentLinkedQueue<MemorySegment> free = new ConcurrentLinkedQueue<>();
+    /** Requests not in use, a stack under this pool's monitor: no allocation per release. */
+    private FuseRequest[] free = new FuseRequest[16];
+    private int freeCount;
+    private int allocated;
     private final Permits available;
     private final int bufferSize;
     private volatile int capacity;
@@ -66,19 +76,29 @@ public final class BufferPool implements AutoCloseable {
         }
     }
 
-    /** Takes a buffer, waiting while all are in use. */
-    public MemorySegment acquire() throws InterruptedException {
+    /** Takes a request and its buffer, waiting while all are in use. */
+    public FuseRequest acquire() throws InterruptedException {
         available.acquire();
-        MemorySegment buffer = free.poll();
-        if (buffer == null) {
+        synchronized (this) {
+            if (freeCount > 0) {
+                FuseRequest request = free[--freeCount];
+                free[freeCount] = null;
+                return request;
+            }
+            if (++allocated > free.length) {
+                free = Arrays.copyOf(free, allocated * 2);
+            }
             // Untouched pages of a fresh buffer cost no memory until a large request fills them.
-            buffer = arena.allocate(bufferSize, PAGE);
+            return new FuseRequest(arena.allocate(bufferSize, PAGE));
         }
-        return buffer;
     }
 
-    public void release(MemorySegment buffer) {
-        free.offer(buffer);
+    /** Gives back a finished request; see the class comment for when that is. */
+    public void release(FuseRequest request) {
+        synchronized (this) {
+            // Never more than were allocated come back, and the stack grew with every allocation.
+            free[freeCount++] = request;
+        }
         available.release();
         if (closing && inUse() == 0) {
             closeOnce();

@@ -74,6 +74,30 @@ public final class DevFuseChannel implements FuseChannel {
         }
     }
 
+    /**
+     * Every reply the session sends from a request's buffer: the iovec points into the buffer, so
+     * no segment is made for the reply (a slice per reply was a steady allocation).
+     */
+    @Override
+    public boolean writePrefix(MemorySegment buffer, long length) throws FuseException {
+        if (!buffer.isNative()) {
+            return write(buffer.asSlice(0, length), MemorySegment.NULL);
+        }
+        java.util.Objects.checkFromIndexSize(0, length, buffer.byteSize());
+        long stamp = lifecycle.readLock();
+        try {
+            if (closed.get()) {
+                return false;
+            }
+            MemorySegment iov = IOVECS.get();
+            iov.set(JAVA_LONG, 0, buffer.address());
+            iov.set(JAVA_LONG, ADDRESS.byteSize(), length);
+            return written(Syscalls.writevOrErrno(fd, iov, 1), length);
+        } finally {
+            lifecycle.unlockRead(stamp);
+        }
+    }
+
     private boolean writeOpen(MemorySegment header, MemorySegment payload) throws FuseException {
         long expected = header.byteSize() + payload.byteSize();
         long n;
@@ -88,6 +112,11 @@ public final class DevFuseChannel implements FuseChannel {
             iov.set(JAVA_LONG, stride + ADDRESS.byteSize(), payload.byteSize());
             n = Syscalls.writevOrErrno(fd, iov, 2);
         }
+        return written(n, expected);
+    }
+
+    /** The outcome of a write of {@code expected} bytes that returned {@code n}: false if no one waits for it. */
+    private static boolean written(long n, long expected) throws FuseException {
         if (n == expected) {
             return true;
         }

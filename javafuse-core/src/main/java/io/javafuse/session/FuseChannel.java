@@ -24,6 +24,11 @@ public interface FuseChannel extends AutoCloseable {
      */
     boolean write(MemorySegment header, MemorySegment payload) throws IOException;
 
+    /** Sends the first {@code length} bytes of {@code buffer} as one reply; see {@link #write(MemorySegment, MemorySegment)}. */
+    default boolean writePrefix(MemorySegment buffer, long length) throws IOException {
+        return write(buffer.asSlice(0, length), MemorySegment.NULL);
+    }
+
     /** A second channel on the same connection with its own processing queue, for another reader thread. */
     FuseChannel cloneChannel() throws IOException;
 

@@ -3,6 +3,7 @@ package io.javafuse.session;
 import io.javafuse.abi.Opcode;
 import io.javafuse.abi.Structs;
 import io.javafuse.abi.Structs.InHeader;
+import io.javafuse.abi.Structs.OutHeader;
 import io.javafuse.api.Operation;
 import io.javafuse.api.Priority;
 import io.javafuse.api.Request;
@@ -17,22 +18,33 @@ import static io.javafuse.abi.Structs.u32;
 import static io.javafuse.abi.Structs.u64;
 
 /**
- * One request read from the kernel: its header, decoded once, and the pooled buffer that holds
- * its arguments and later its reply. The buffer goes back to the pool after the reply is sent.
+ * One request read from the kernel: its header, decoded once, and the buffer that holds its
+ * arguments and later its reply. Both are pooled ({@link BufferPool}): the object owns its buffer
+ * for good and is filled anew by {@link #received} for each request read into it.
  */
-public final class FuseRequest implements Request, Dispatcher.Dispatchable {
-    private final FuseChannel channel;
+public final class FuseRequest extends Dispatcher.Dispatchable implements Request {
     private final MemorySegment buffer;
-    private final int length;
-    private final Opcode opcode;
-    private final int rawOpcode;
-    private final long unique;
-    private final long nodeId;
-    private final int uid;
-    private final int gid;
-    private final int pid;
-    private final long argumentsEnd;
-    private final long startNanos = System.nanoTime();
+    /** The buffer as handlers may see it: WRITE data and xattr values are slices of this one. */
+    private final MemorySegment readOnlyBuffer;
+    /*
+     * The last views handed out, kept for the next request of the same shape (a stream of 4 KiB
+     * READs or WRITEs asks for the same ones). A view is immutable and shows only this object's
+     * own buffer, so reusing it for a later request is no different from slicing anew.
+     */
+    private MemorySegment replyBodyView;
+    private MemorySegment argumentView;
+    private long argumentViewOffset;
+    private FuseChannel channel;
+    private int length;
+    private Opcode opcode;
+    private int rawOpcode;
+    private long unique;
+    private long nodeId;
+    private int uid;
+    private int gid;
+    private int pid;
+    private long argumentsEnd;
+    private long startNanos;
 
     private Priority priority;
     private boolean mayRunInline;
@@ -42,9 +54,17 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
     private Thread handlerThread;
     private CompletionStage<?> deferred;
 
-    FuseRequest(FuseChannel channel, MemorySegment buffer, int length) {
-        this.channel = channel;
+    FuseRequest(MemorySegment buffer) {
         this.buffer = buffer;
+        this.readOnlyBuffer = buffer.asReadOnly();
+    }
+
+    /**
+     * A request of {@code length} bytes was just read into the buffer from {@code from}: decodes its
+     * header and forgets everything about the previous request this object carried.
+     */
+    void received(FuseChannel from, int length) {
+        this.channel = from;
         this.length = length;
         this.rawOpcode = u32(buffer, InHeader.OPCODE);
         this.opcode = Opcode.of(rawOpcode);
@@ -55,6 +75,15 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
         this.pid = u32(buffer, InHeader.PID);
         // Extensions (security context, supplementary groups) sit at the end; arguments end before them.
         this.argumentsEnd = length - 8L * u16(buffer, InHeader.TOTAL_EXTLEN);
+        this.startNanos = System.nanoTime();
+        this.priority = null;
+        this.mayRunInline = false;
+        this.writeQueue = null;
+        this.deferred = null;
+        synchronized (this) {
+            interrupted = false;
+            handlerThread = null;
+        }
     }
 
     FuseChannel channel() {
@@ -63,6 +92,27 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
 
     MemorySegment buffer() {
         return buffer;
+    }
+
+    /** Where a reply's body goes: {@code length} bytes after the out header, writable (READ data, directory entries). */
+    MemorySegment replyBody(long length) {
+        MemorySegment view = replyBodyView;
+        if (view == null || view.byteSize() != length) {
+            view = buffer.asSlice(OutHeader.SIZE, length);
+            replyBodyView = view;
+        }
+        return view;
+    }
+
+    /** {@code length} bytes of the request from {@code offset}, read-only: what a handler is given to read. */
+    MemorySegment readOnlySlice(long offset, long length) {
+        MemorySegment view = argumentView;
+        if (view == null || argumentViewOffset != offset || view.byteSize() != length) {
+            view = readOnlyBuffer.asSlice(offset, length);
+            argumentView = view;
+            argumentViewOffset = offset;
+        }
+        return view;
     }
 
     int length() {
@@ -191,10 +241,16 @@ public final class FuseRequest implements Request, Dispatcher.Dispatchable {
         }
     }
 
-    /** The handler returned: from here on an INTERRUPT must not disturb the thread, which moves on to other work. */
+    /**
+     * The handler returned: from here on an INTERRUPT must not disturb the thread, which moves on to
+     * other work. The request may already be answered and carry the next one (an answer given
+     * later, on another thread): that one's handler thread, if any, stays registered.
+     */
     void handlerFinished() {
         synchronized (this) {
-            handlerThread = null;
+            if (handlerThread == Thread.currentThread()) {
+                handlerThread = null;
+            }
         }
         Thread.interrupted();
     }

@@ -90,6 +90,7 @@ final class Operations {
     private static final int LOCK_NB = 4;
     private static final int LOCK_UN = 8;
     private static final int O_DSYNC = 010000;
+    private static final int RECENT_KEY_BITS = 6;
     /**
      * Spliced READ answers are 32 to 128 KiB long; others are copied even with splice on. Under
      * 32 KiB the pipe's extra system call and page bookkeeping cost more than the copy they save
@@ -128,6 +129,8 @@ final class Operations {
     /** Operations whose current handler is quick: replaced whole when a handler changes. */
     private volatile Set<Operation> inline;
     private WriteQueues<FuseRequest> writes;
+    /** Recently used write-queue keys, by a hash of node and handle (see {@link #writeKey}). */
+    private final WriteQueues.Key[] recentKeys = new WriteQueues.Key[1 << RECENT_KEY_BITS];
 
     Operations(FileSystem fs, ReplyEncoder encoder, Completion completion, Runnable destroy, boolean splice) {
         this.splice = splice;
@@ -185,8 +188,23 @@ final class Operations {
         this.writes = queues;
     }
 
-    static WriteQueues.Key writeKey(FuseRequest r, long fh) {
-        return new WriteQueues.Key(r.nodeId(), fh);
+    /**
+     * The write-queue key of a request on handle {@code fh}: a key made for an earlier request on
+     * the same file if it is still cached, so a stream of writes to one file makes no new keys.
+     * Keys are immutable records (final fields), so the unsynchronized cache can only miss, never
+     * hand out a half-built or wrong key: a hit is checked field by field.
+     */
+    WriteQueues.Key writeKey(FuseRequest r, long fh) {
+        long nodeId = r.nodeId();
+        // Mixed, as nodes and handles are small neighbouring numbers that a plain sum maps together.
+        int slot = (int) ((nodeId * 0x9E3779B97F4A7C15L ^ fh * 0xC2B2AE3D27D4EB4FL) >>> (64 - RECENT_KEY_BITS));
+        WriteQueues.Key cached = recentKeys[slot];
+        if (cached != null && cached.nodeId() == nodeId && cached.fh() == fh) {
+            return cached;
+        }
+        WriteQueues.Key key = new WriteQueues.Key(nodeId, fh);
+        recentKeys[slot] = key;
+        return key;
     }
 
     void connectionAgreed(long flags) {
@@ -284,7 +302,7 @@ final class Operations {
                     answerFrom(r, source, size);
                     return;
                 }
-                int read = fs.read(r, node, fh, offset, b.asSlice(BODY, size));
+                int read = fs.read(r, node, fh, offset, r.replyBody(size));
                 if (r.deferred() == null) {
                     int length = Math.clamp(read, 0, size);
                     reply(r, length, length); // the common case: no boxing, no encoder
@@ -299,13 +317,18 @@ final class Operations {
                     answerError(r, Errno.EINVAL);
                     return;
                 }
-                MemorySegment data = b.asSlice(dataAt, size).asReadOnly();
+                MemorySegment data = r.readOnlySlice(dataAt, size);
                 if (r.writeQueue() != null) {
                     writes.write(r, r.writeQueue(), u64(b, ARGS + WriteIn.OFFSET), data);
                     return;
                 }
-                answer(r, fs.write(r, node, u64(b, ARGS + WriteIn.FH), u64(b, ARGS + WriteIn.OFFSET), data,
-                        u32(b, ARGS + WriteIn.WRITE_FLAGS)), Operations::writeOut);
+                int written = fs.write(r, node, u64(b, ARGS + WriteIn.FH), u64(b, ARGS + WriteIn.OFFSET), data,
+                        u32(b, ARGS + WriteIn.WRITE_FLAGS));
+                if (r.deferred() == null) {
+                    replyWritten(r, written);
+                } else {
+                    answer(r, written, Operations::writeOut);
+                }
             }
             case STATFS -> answer(r, fs.statfs(r, node), Operations::statfsOut);
             case RELEASE -> {
@@ -343,13 +366,13 @@ final class Operations {
                 if (valueAt + Integer.toUnsignedLong(size) > r.argumentsEnd()) {
                     throw new FuseException(Errno.EINVAL, "SETXATTR value runs past the request");
                 }
-                fs.setxattr(r, node, string(r, nameAt), b.asSlice(valueAt, size).asReadOnly(),
+                fs.setxattr(r, node, xattrName(r, nameAt), r.readOnlySlice(valueAt, size),
                         u32(b, ARGS + SetxattrIn.FLAGS));
                 done(r);
             }
             case GETXATTR -> {
                 int size = u32(b, ARGS + GetxattrIn.SIZE_);
-                answer(r, fs.getxattr(r, node, string(r, ARGS + GetxattrIn.SIZE)),
+                answer(r, fs.getxattr(r, node, xattrName(r, ARGS + GetxattrIn.SIZE)),
                         (buffer, at, value) -> sized(buffer, at, value, size));
             }
             case LISTXATTR -> {
@@ -357,7 +380,7 @@ final class Operations {
                 answer(r, fs.listxattr(r, node), (buffer, at, names) -> sized(buffer, at, nulSeparated(names), size));
             }
             case REMOVEXATTR -> {
-                fs.removexattr(r, node, string(r, ARGS));
+                fs.removexattr(r, node, xattrName(r, ARGS));
                 done(r);
             }
             case ACCESS -> {
@@ -424,7 +447,7 @@ final class Operations {
         int size = (int) Math.min(Integer.toUnsignedLong(u32(b, ARGS + ReadIn.SIZE_)), b.byteSize() - BODY);
         long fh = u64(b, ARGS + ReadIn.FH);
         long offset = u64(b, ARGS + ReadIn.OFFSET);
-        DirectoryBuffer out = new DirectoryBuffer(b.asSlice(BODY, size), encoder);
+        DirectoryBuffer out = new DirectoryBuffer(r.replyBody(size), encoder);
         if (plus) {
             fs.readdirplus(r, r.nodeId(), fh, offset, out);
         } else {
@@ -462,8 +485,8 @@ final class Operations {
         }
         int inSize = u32(b, ARGS + IoctlIn.IN_SIZE);
         int outSize = u32(b, ARGS + IoctlIn.OUT_SIZE);
-        MemorySegment in = b.asSlice(ARGS + IoctlIn.SIZE, Math.min(inSize, r.argumentsEnd() - ARGS - IoctlIn.SIZE))
-                .asReadOnly();
+        MemorySegment in = r.readOnlySlice(ARGS + IoctlIn.SIZE,
+                Math.min(inSize, r.argumentsEnd() - ARGS - IoctlIn.SIZE));
         IoctlResult result = fs.ioctl(r, r.nodeId(), u64(b, ARGS + IoctlIn.FH), u32(b, ARGS + IoctlIn.CMD),
                 u64(b, ARGS + IoctlIn.ARG), flags, in, outSize);
         answer(r, result, (buffer, at, value) -> {
@@ -504,16 +527,17 @@ final class Operations {
                 return;
             }
         }
-        MemorySegment destination = r.buffer().asSlice(BODY, length);
+        MemorySegment destination = r.replyBody(length);
         long total = 0;
         while (total < length) {
-            long n = FileSyscalls.pread(source.fd(), destination.asSlice(total), source.offset() + total);
+            long n = FileSyscalls.pread(source.fd(), total == 0 ? destination : destination.asSlice(total),
+                    source.offset() + total);
             if (n == 0) {
                 break;
             }
             total += n;
         }
-        complete(r, (int) total, (buffer, at, n) -> n, true);
+        reply(r, total, total); // the data is in place after the header
     }
 
     /** Answers with a value the handler returned (or, if it answers later, with its stage's value). */
@@ -560,6 +584,11 @@ final class Operations {
         reply(r, length, dataBytes(r, value, length));
     }
 
+    /** Answers a WRITE that wrote {@code written} bytes; no boxing on this path, taken by every write. */
+    private void replyWritten(FuseRequest r, int written) {
+        reply(r, writeOut(r.buffer(), BODY, written), written);
+    }
+
     /** Sends the reply whose body, {@code length} bytes, is in place after the header. */
     private void reply(FuseRequest r, long length, long dataBytes) {
         OutHeader.write(r.buffer(), (int) (BODY + length), 0, r.unique());
@@ -600,7 +629,7 @@ final class Operations {
 
     private void send(FuseRequest r, long length) {
         try {
-            r.channel().write(r.buffer().asSlice(0, length), MemorySegment.NULL);
+            r.channel().writePrefix(r.buffer(), length);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot answer " + r.describe() + " " + r.unique(), e);
         }
@@ -619,11 +648,49 @@ final class Operations {
 
     private static String string(FuseRequest r, long at) throws FuseException {
         MemorySegment b = r.buffer();
-        long length = byteLength(b, at);
+        int length = nameLength(r, at);
+        byte[] bytes = new byte[length];
+        MemorySegment.copy(b, ValueLayout.JAVA_BYTE, at, bytes, 0, length);
+        return Names.decode(bytes);
+    }
+
+    private static int nameLength(FuseRequest r, long at) throws FuseException {
+        long length = byteLength(r.buffer(), at);
         if (at + length >= r.length()) {
             throw new FuseException(Errno.EINVAL, r.describe() + ": name is not terminated");
         }
-        return Names.decode(b.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE));
+        return (int) length;
+    }
+
+    /**
+     * Extended attribute names the kernel asks for all the time (security.capability before every
+     * write by a process without CAP_FSETID, for one): each found here is answered with its
+     * constant, decoding nothing. Others are decoded as any name.
+     */
+    private static final String[] KNOWN_XATTR_NAMES = {"security.capability", "security.selinux",
+            "system.posix_acl_access", "system.posix_acl_default", "security.ima", "security.evm",
+            "system.nfs4_acl", "trusted.overlay.opaque"};
+    private static final byte[][] KNOWN_XATTR_BYTES = java.util.Arrays.stream(KNOWN_XATTR_NAMES)
+            .map(name -> name.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+
+    private static String xattrName(FuseRequest r, long at) throws FuseException {
+        MemorySegment b = r.buffer();
+        int length = nameLength(r, at);
+        for (int i = 0; i < KNOWN_XATTR_BYTES.length; i++) {
+            if (KNOWN_XATTR_BYTES[i].length == length && sameBytes(b, at, KNOWN_XATTR_BYTES[i])) {
+                return KNOWN_XATTR_NAMES[i];
+            }
+        }
+        return string(r, at);
+    }
+
+    private static boolean sameBytes(MemorySegment b, long at, byte[] expected) {
+        for (int i = 0; i < expected.length; i++) {
+            if (b.get(ValueLayout.JAVA_BYTE, at + i) != expected[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static SetAttr setAttr(MemorySegment b) {
@@ -745,7 +812,7 @@ final class Operations {
                 if (failure != null) {
                     fail(r, failure);
                 } else if (r.opcode() == Opcode.WRITE) {
-                    complete(r, (int) bytes, Operations::writeOut, true);
+                    replyWritten(r, (int) bytes);
                 } else {
                     complete(r, null, NO_BODY, false);
                 }
@@ -781,7 +848,7 @@ final class Operations {
         return OpenOut.SIZE;
     }
 
-    private static long writeOut(MemorySegment b, long at, Integer written) {
+    private static long writeOut(MemorySegment b, long at, int written) {
         u32(b, at + WriteOut.SIZE_, written);
         u32(b, at + WriteOut.SIZE_ + 4, 0);
         return WriteOut.SIZE;

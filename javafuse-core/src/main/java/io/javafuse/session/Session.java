@@ -171,9 +171,9 @@ public final class Session {
     }
 
     private void initialize() throws IOException {
-        MemorySegment buffer;
+        FuseRequest init;
         try {
-            buffer = pool.acquire();
+            init = pool.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FuseException(Errno.EINTR, "interrupted while waiting for INIT");
@@ -182,18 +182,18 @@ public final class Session {
             if (channel instanceof DevFuseChannel dev && !dev.awaitReadable(INIT_TIMEOUT_MILLIS)) {
                 throw new FuseException(Errno.ETIMEDOUT, "the kernel sent no INIT within " + INIT_TIMEOUT_MILLIS + " ms");
             }
-            int length = channel.read(buffer);
+            int length = channel.read(init.buffer());
             if (length == FuseChannel.CLOSED) {
                 throw new FuseException(Errno.ENODEV, "the mount went away before INIT");
             }
-            FuseRequest init = new FuseRequest(channel, buffer, length);
+            init.received(channel, length);
             sequencer.admitted(init.unique());
             if (init.opcode() != Opcode.INIT) {
                 throw new FuseException(Errno.EPROTO, "expected INIT, the kernel sent " + init.describe());
             }
             negotiate(init);
         } finally {
-            pool.release(buffer);
+            pool.release(init);
         }
     }
 
@@ -303,25 +303,26 @@ public final class Session {
     private void readLoop(FuseChannel readerChannel) {
         try {
             while (true) {
-                MemorySegment buffer = pool.acquire();
+                FuseRequest request = pool.acquire();
                 int length;
                 try {
-                    length = readerChannel.read(buffer);
+                    length = readerChannel.read(request.buffer());
                 } catch (IOException | RuntimeException e) {
-                    pool.release(buffer);
+                    pool.release(request);
                     LOG.log(System.Logger.Level.ERROR, "reading /dev/fuse failed; this reader stops", e);
                     return;
                 }
                 if (length == FuseChannel.CLOSED) {
-                    pool.release(buffer);
+                    pool.release(request);
                     return;
                 }
                 if (length < InHeader.SIZE) {
-                    pool.release(buffer);
+                    pool.release(request);
                     LOG.log(System.Logger.Level.WARNING, "ignoring a request of " + length + " bytes");
                     continue;
                 }
-                admit(new FuseRequest(readerChannel, buffer, length));
+                request.received(readerChannel, length);
+                admit(request);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -336,7 +337,7 @@ public final class Session {
         Opcode opcode = request.opcode();
         if (opcode == Opcode.WRITE && writeQueues.config().enabled()) {
             MemorySegment b = request.buffer();
-            WriteQueues.Key key = Operations.writeKey(request, u64(b, InHeader.SIZE + WriteIn.FH));
+            WriteQueues.Key key = operations.writeKey(request, u64(b, InHeader.SIZE + WriteIn.FH));
             // Expected on its handle before the sequencer hears of it: once a later request is settled,
             // its handle's queue already knows about this write and does not pass it.
             writeQueues.expect(key, request.unique());
@@ -372,7 +373,7 @@ public final class Session {
     private void interrupt(FuseRequest interrupt) {
         long target = u64(interrupt.buffer(), InHeader.SIZE + InterruptIn.UNIQUE);
         if (dispatcher.interrupt(target)) {
-            pool.release(interrupt.buffer());
+            pool.release(interrupt);
             return;
         }
         operations.answerError(interrupt, Errno.EAGAIN);
@@ -380,7 +381,7 @@ public final class Session {
 
     private void finished(FuseRequest request, int errno, long bytes) {
         dispatcher.completed(request, errno, bytes);
-        pool.release(request.buffer());
+        pool.release(request);
     }
 
     private void destroyOnce() {

@@ -20,18 +20,48 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The dispatcher without a kernel: requests are plain objects, handlers are lambdas. */
 @Timeout(60)
 class DispatcherTest {
-    record Call(long unique, Operation operation, AtomicInteger interrupts, boolean mayRunInline)
-            implements Dispatcher.Dispatchable {
+    static final class Call extends Dispatcher.Dispatchable {
+        private final long unique;
+        private final Operation operation;
+        private final AtomicInteger interrupts = new AtomicInteger();
+        private final boolean mayRunInline;
+
         Call(long unique, Operation operation) {
-            this(unique, operation, new AtomicInteger(), false);
+            this(unique, operation, false);
+        }
+
+        private Call(long unique, Operation operation, boolean mayRunInline) {
+            this.unique = unique;
+            this.operation = operation;
+            this.mayRunInline = mayRunInline;
         }
 
         static Call quick(long unique, Operation operation) {
-            return new Call(unique, operation, new AtomicInteger(), true);
+            return new Call(unique, operation, true);
+        }
+
+        @Override
+        public long unique() {
+            return unique;
+        }
+
+        @Override
+        public Operation operation() {
+            return operation;
+        }
+
+        @Override
+        public boolean mayRunInline() {
+            return mayRunInline;
+        }
+
+        AtomicInteger interrupts() {
+            return interrupts;
         }
 
         @Override
@@ -168,6 +198,27 @@ class DispatcherTest {
         assertThat(slow.interrupts().get()).isEqualTo(1);
         recorder.releaseBlocker.countDown();
         submitter.join(10_000);
+        assertThat(dispatcher.pending()).isZero();
+    }
+
+    @Test
+    void aRequestObjectIsTrackedUntilItCompletesAndCanThenBeSubmittedAgain() throws Exception {
+        start(DispatcherConfig.defaults().withWorkerThreads(1));
+        Call reused = new Call(5, Operation.GETATTR);
+        dispatcher.submit(reused);
+        awaitCompleted(1);
+        assertThat(dispatcher.pending()).isZero();
+        assertThat(dispatcher.interrupt(5)).as("answered: nothing to interrupt").isFalse();
+        assertThat(reused.interrupts().get()).isZero();
+
+        block();
+        dispatcher.submit(reused);
+        assertThatThrownBy(() -> dispatcher.submit(reused)).as("still queued")
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(dispatcher.pending()).isEqualTo(2);
+        recorder.releaseBlocker.countDown();
+        awaitCompleted(3);
+        assertThat(recorder.ran).containsExactly(5L, 5L);
         assertThat(dispatcher.pending()).isZero();
     }
 

@@ -3,7 +3,6 @@ package io.javafuse.session;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,11 +17,11 @@ class BufferPoolTest {
     @Test
     void growingLetsAWaitingAcquireGoOn() throws Exception {
         try (BufferPool pool = new BufferPool(4096, 1)) {
-            MemorySegment first = pool.acquire();
-            CompletableFuture<MemorySegment> second = CompletableFuture.supplyAsync(() -> acquire(pool));
+            FuseRequest first = pool.acquire();
+            CompletableFuture<FuseRequest> second = CompletableFuture.supplyAsync(() -> acquire(pool));
             assertThatThrownBy(() -> second.get(100, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
             pool.resize(2);
-            assertThat(second.get(5, TimeUnit.SECONDS).byteSize()).isEqualTo(4096);
+            assertThat(second.get(5, TimeUnit.SECONDS).buffer().byteSize()).isEqualTo(4096);
             assertThat(pool.inUse()).isEqualTo(2);
             pool.release(first);
             pool.release(second.get());
@@ -33,14 +32,14 @@ class BufferPoolTest {
     @Test
     void shrinkingMakesAcquireWaitUntilEnoughCameBack() throws Exception {
         try (BufferPool pool = new BufferPool(4096, 3)) {
-            List<MemorySegment> out = new ArrayList<>();
+            List<FuseRequest> out = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 out.add(pool.acquire());
             }
             pool.resize(1);
             assertThat(pool.capacity()).isEqualTo(1);
             assertThat(pool.inUse()).isEqualTo(3);
-            CompletableFuture<MemorySegment> next = CompletableFuture.supplyAsync(() -> acquire(pool));
+            CompletableFuture<FuseRequest> next = CompletableFuture.supplyAsync(() -> acquire(pool));
             pool.release(out.removeLast());
             pool.release(out.removeLast());
             assertThatThrownBy(() -> next.get(100, TimeUnit.MILLISECONDS))
@@ -52,7 +51,23 @@ class BufferPoolTest {
         }
     }
 
-    private static MemorySegment acquire(BufferPool pool) {
+    @Test
+    void aReleasedRequestIsHandedOutAgainWithItsBuffer() throws Exception {
+        try (BufferPool pool = new BufferPool(4096, 2)) {
+            FuseRequest first = pool.acquire();
+            pool.release(first);
+            FuseRequest again = pool.acquire();
+            assertThat(again).isSameAs(first);
+            assertThat(again.buffer()).isSameAs(first.buffer());
+            FuseRequest second = pool.acquire();
+            assertThat(second).isNotSameAs(first);
+            pool.release(again);
+            pool.release(second);
+            assertThat(pool.inUse()).isZero();
+        }
+    }
+
+    private static FuseRequest acquire(BufferPool pool) {
         try {
             return pool.acquire();
         } catch (InterruptedException e) {

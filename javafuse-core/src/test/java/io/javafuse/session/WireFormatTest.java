@@ -111,6 +111,7 @@ class WireFormatTest {
 
         @Override
         public byte[] getxattr(Request request, long nodeId, String name) {
+            calls.add("getxattr " + name);
             return "value".getBytes(StandardCharsets.US_ASCII);
         }
     }
@@ -319,7 +320,8 @@ class WireFormatTest {
     void aRequestFromAnInMemoryChannelCannotRegisterBackingFiles() throws Exception {
         start(45, 0);
         byte[] bytes = new RequestBuilder(LOOKUP, 40, 1).build();
-        FuseRequest request = new FuseRequest(channel, MemorySegment.ofArray(bytes), bytes.length);
+        FuseRequest request = new FuseRequest(MemorySegment.ofArray(bytes));
+        request.received(channel, bytes.length);
         assertThatThrownBy(() -> request.openBacking(0)).isInstanceOf(FuseException.class)
                 .satisfies(e -> assertThat(((FuseException) e).errno()).isEqualTo(Errno.EOPNOTSUPP));
     }
@@ -379,6 +381,17 @@ class WireFormatTest {
                 .isEqualTo(-Errno.ERANGE);
         ByteBuffer value = call(new RequestBuilder(GETXATTR, 38, 7).u32(64).u32(0).name("user.a").build());
         assertThat(value.getInt(0)).isEqualTo(16 + 5);
+    }
+
+    @Test
+    void wellKnownXattrNamesAndTheirLookalikesArriveIntact() throws Exception {
+        start(45, 0);
+        List<String> names = List.of("security.capability", "security.capabilitx", "security.cap",
+                "system.posix_acl_access", "user.é");
+        for (int i = 0; i < names.size(); i++) {
+            call(new RequestBuilder(GETXATTR, 50 + 2L * i, 7).u32(64).u32(0).name(names.get(i)).build());
+            assertThat(calls).contains("getxattr " + names.get(i));
+        }
     }
 
     @Test
