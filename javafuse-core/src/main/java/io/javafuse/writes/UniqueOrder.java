@@ -14,7 +14,7 @@ import java.util.Arrays;
  * <p>Not thread-safe: the handle queue that owns it guards it with its lock.
  */
 final class UniqueOrder<V> {
-    private static final int INITIAL_CAPACITY = 8;
+    private static final int INITIAL_CAPACITY = 4;
     private static final long[] NO_UNIQUES = {};
     private static final Object[] NO_VALUES = {};
 

@@ -229,10 +229,10 @@ public final class WriteQueues<R extends Request> {
     /**
      * A queued write or barrier. Items are pooled per handle queue, so a write allocates none once
      * the queue has served as many at a time. Lifetime: taken from the pool by {@link HandleQueue#add}
-     * under the lock; in {@code items} until the draining thread moves it to its batch, under the
-     * lock; applied and answered by that thread alone; given back to the pool under the lock when
-     * the batch is done, after which nothing refers to it (its references are cleared so that a
-     * pooled item keeps no request buffer alive).
+     * under the lock; in {@code items} until the draining thread links it into its batch, under
+     * the lock; applied and answered by that thread alone; given back to the pool under the lock
+     * when the batch is done, after which nothing refers to it (its references are cleared so that
+     * a pooled item keeps no request buffer alive).
      */
     private static final class Item<R> {
         R request;
@@ -242,8 +242,8 @@ public final class WriteQueues<R extends Request> {
         MemorySegment data;
         long admittedNanos;
         boolean acknowledged;
-        /** The next free item while pooled. */
-        Item<R> nextFree;
+        /** The next item of its batch while applied, or the next free item while pooled. */
+        Item<R> next;
 
         long length() {
             return data == null ? 0 : data.byteSize();
@@ -272,15 +272,17 @@ public final class WriteQueues<R extends Request> {
         /** The limit of this handle under {@link #limitsOf}, looked up once per configuration (the lookup boxes fh). */
         private int maxQueueSize;
         private WriteQueueConfig limitsOf;
-        /** Free items, linked by {@link Item#nextFree}; guarded by the lock. */
+        /** Free items, linked by {@link Item#next}; guarded by the lock. */
         private Item<R> freeItems;
         private int freeItemCount;
         boolean draining;
         /**
-         * What the draining thread applies, and the pieces it hands to the backend: reused, only
-         * the thread that set {@link #draining} touches them, and it empties them before clearing it.
+         * What the draining thread applies (linked by {@link Item#next}), and the pieces it hands to
+         * the backend, reused: only the thread that set {@link #draining} touches them, and it
+         * empties them before clearing it.
          */
-        private final ArrayList<Item<R>> batch = new ArrayList<>();
+        private Item<R> batch;
+        private int batchSize;
         private final ArrayList<MemorySegment> pieces = new ArrayList<>();
         /** The first write-behind failure not yet reported to a FLUSH or FSYNC. */
         int unreportedErrno;
@@ -421,26 +423,30 @@ public final class WriteQueues<R extends Request> {
             if (item == null) {
                 return new Item<>();
             }
-            freeItems = item.nextFree;
-            item.nextFree = null;
+            freeItems = item.next;
+            item.next = null;
             freeItemCount--;
             return item;
         }
 
         /** Gives the applied batch's items back to the pool and empties the batch; the lock is held. */
         private void recycleBatch() {
-            for (int i = 0; i < batch.size(); i++) {
-                Item<R> item = batch.get(i);
+            Item<R> item = batch;
+            while (item != null) {
+                Item<R> following = item.next;
                 item.request = null;
                 item.data = null;
                 item.barrier = null;
+                item.next = null;
                 if (freeItemCount < MAX_POOLED_ITEMS) {
-                    item.nextFree = freeItems;
+                    item.next = freeItems;
                     freeItems = item;
                     freeItemCount++;
                 }
+                item = following;
             }
-            batch.clear();
+            batch = null;
+            batchSize = 0;
         }
 
         /** Applies what is ready, in order, unless another thread is already doing so. */
@@ -497,12 +503,14 @@ public final class WriteQueues<R extends Request> {
         /** Moves the head, and with batching the contiguous writes right behind it, to the batch; the lock is held. */
         private void takeBatch() {
             Item<R> head = items.pollFirst();
-            batch.add(head);
+            batch = head;
+            batchSize = 1;
             if (head.barrier != null || !config.batching()) {
                 return;
             }
             long end = head.offset + head.length();
             long bytes = head.length();
+            Item<R> last = head;
             while (true) {
                 Item<R> next = items.firstValue();
                 if (next == null || next.barrier != null || next.offset != end || !sequencer.isSettled(next.unique)
@@ -510,7 +518,9 @@ public final class WriteQueues<R extends Request> {
                         || next.acknowledged != head.acknowledged || bytes + next.length() > MAX_BATCH_BYTES) {
                     return;
                 }
-                batch.add(items.pollFirst());
+                last.next = items.pollFirst();
+                last = next;
+                batchSize++;
                 end += next.length();
                 bytes += next.length();
             }
@@ -518,24 +528,22 @@ public final class WriteQueues<R extends Request> {
 
         /** Applies the batch; only the draining thread calls it. */
         private void apply() {
-            Item<R> head = batch.getFirst();
+            Item<R> head = batch;
             if (head.barrier != null) {
                 runBarrier(head);
                 return;
             }
-            if (batch.size() > 1) {
+            if (batchSize > 1) {
                 try {
                     long total = 0;
-                    for (int i = 0; i < batch.size(); i++) {
-                        Item<R> item = batch.get(i);
+                    for (Item<R> item = head; item != null; item = item.next) {
                         pieces.add(item.data);
                         total += item.length();
                     }
                     long written = backend.write(head.request, head.offset, pieces);
                     if (written == total) {
-                        batched.add(batch.size());
-                        for (int i = 0; i < batch.size(); i++) {
-                            Item<R> item = batch.get(i);
+                        batched.add(batchSize);
+                        for (Item<R> item = head; item != null; item = item.next) {
                             finishWrite(item, item.length(), null);
                         }
                         return;
@@ -544,8 +552,7 @@ public final class WriteQueues<R extends Request> {
                     // A gathered write that fell short: apply each piece alone, so each gets its own answer.
                 }
             }
-            for (int i = 0; i < batch.size(); i++) {
-                Item<R> item = batch.get(i);
+            for (Item<R> item = head; item != null; item = item.next) {
                 try {
                     pieces.clear();
                     pieces.add(item.data);
