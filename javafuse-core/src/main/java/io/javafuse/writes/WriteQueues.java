@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
 
 /**
  * One queue per open file: writes are applied in the order the kernel sent them (by unique,
@@ -81,8 +80,6 @@ public final class WriteQueues<R extends Request> {
     private final long gapTimeoutMillis;
     private final UniqueSequencer sequencer;
     private final ConcurrentHashMap<Key, HandleQueue> queues = new ConcurrentHashMap<>();
-    /** Made once: a method reference to an inner class's constructor captures this, so one per call would allocate. */
-    private final Function<Key, HandleQueue> newQueue = HandleQueue::new;
     private final Stats aggregate = new Stats();
     private final LongAdder batched = new LongAdder();
     private final LongAdder lost = new LongAdder();
@@ -114,12 +111,9 @@ public final class WriteQueues<R extends Request> {
 
     /** An open succeeded: how its writes are served. */
     public void opened(Key key, WritePriority priority, boolean writeBehind) {
-        queues.compute(key, (k, existing) -> {
-            HandleQueue queue = existing != null ? existing : new HandleQueue(k);
-            queue.priority = priority;
-            queue.writeBehind = writeBehind || config.writeBehind();
-            return queue;
-        });
+        HandleQueue queue = queue(key);
+        queue.priority = priority;
+        queue.writeBehind = writeBehind || config.writeBehind();
     }
 
     /** The priority a write on this handle is dispatched at. */
@@ -179,7 +173,14 @@ public final class WriteQueues<R extends Request> {
 
     private HandleQueue queue(Key key) {
         HandleQueue queue = queues.get(key);
-        return queue != null ? queue : queues.computeIfAbsent(key, newQueue);
+        if (queue != null) {
+            return queue;
+        }
+        // Not computeIfAbsent: its function (capturing this) and bin reservation cost more than
+        // the queue that loses the rare race for a new handle.
+        HandleQueue created = new HandleQueue(key);
+        HandleQueue raced = queues.putIfAbsent(key, created);
+        return raced != null ? raced : created;
     }
 
     /** Waits until every write admitted so far on {@code fh} is applied. */
@@ -283,7 +284,8 @@ public final class WriteQueues<R extends Request> {
          */
         private Item<R> batch;
         private int batchSize;
-        private final ArrayList<MemorySegment> pieces = new ArrayList<>();
+        /** Made by the first write: a handle that is only flushed and released needs none. */
+        private ArrayList<MemorySegment> pieces;
         /** The first write-behind failure not yet reported to a FLUSH or FSYNC. */
         int unreportedErrno;
 
@@ -483,7 +485,9 @@ public final class WriteQueues<R extends Request> {
                 try {
                     apply();
                 } finally {
-                    pieces.clear();
+                    if (pieces != null) {
+                        pieces.clear();
+                    }
                     lock.lock();
                     try {
                         recycleBatch();
@@ -535,12 +539,13 @@ public final class WriteQueues<R extends Request> {
             }
             if (batchSize > 1) {
                 try {
+                    List<MemorySegment> gathered = emptyPieces();
                     long total = 0;
                     for (Item<R> item = head; item != null; item = item.next) {
-                        pieces.add(item.data);
+                        gathered.add(item.data);
                         total += item.length();
                     }
-                    long written = backend.write(head.request, head.offset, pieces);
+                    long written = backend.write(head.request, head.offset, gathered);
                     if (written == total) {
                         batched.add(batchSize);
                         for (Item<R> item = head; item != null; item = item.next) {
@@ -554,13 +559,23 @@ public final class WriteQueues<R extends Request> {
             }
             for (Item<R> item = head; item != null; item = item.next) {
                 try {
-                    pieces.clear();
-                    pieces.add(item.data);
-                    finishWrite(item, backend.write(item.request, item.offset, pieces), null);
+                    List<MemorySegment> single = emptyPieces();
+                    single.add(item.data);
+                    finishWrite(item, backend.write(item.request, item.offset, single), null);
                 } catch (Exception e) {
                     finishWrite(item, 0, e);
                 }
             }
+        }
+
+        /** The draining thread's pieces list, emptied. */
+        private List<MemorySegment> emptyPieces() {
+            if (pieces == null) {
+                pieces = new ArrayList<>();
+            } else {
+                pieces.clear();
+            }
+            return pieces;
         }
 
         private void finishWrite(Item<R> item, long written, Throwable failure) {
