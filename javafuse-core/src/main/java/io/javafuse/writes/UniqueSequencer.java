@@ -1,8 +1,6 @@
 package io.javafuse.writes;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Knows which requests the readers have taken from the kernel, in the kernel's order.
@@ -19,8 +17,12 @@ public final class UniqueSequencer {
     /** Uniques tracked beyond the low-water mark; a request further ahead skips the gap. */
     private static final int WINDOW = 1 << 16;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition advanced = lock.newCondition();
+    /**
+     * Guards the fields below and is waited on for an advance. A monitor, not a ReentrantLock:
+     * a reader often waits a moment for the other reader's earlier request, and a Condition
+     * allocates a node for every wait (and a lock for every contended acquire); a monitor does not.
+     */
+    private final Object monitor = new Object();
     /** Admitted uniques above {@link #settledThrough}, as bits by (unique / 2) modulo the window. */
     private final long[] admitted = new long[WINDOW / 64];
     private volatile long settledThrough;
@@ -36,8 +38,7 @@ public final class UniqueSequencer {
         if (!isSequenced(unique)) {
             return;
         }
-        lock.lock();
-        try {
+        synchronized (monitor) {
             long base = settledThrough;
             if (unique <= base) {
                 return;
@@ -51,10 +52,8 @@ public final class UniqueSequencer {
                 advance();
             }
             if (waiters > 0) {
-                advanced.signalAll();
+                monitor.notifyAll();
             }
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -72,8 +71,7 @@ public final class UniqueSequencer {
             return;
         }
         long deadline = System.nanoTime() + unit.toNanos(gapTimeout);
-        lock.lock();
-        try {
+        synchronized (monitor) {
             waiters++;
             try {
                 while (!isSettled(unique)) {
@@ -82,13 +80,11 @@ public final class UniqueSequencer {
                         skipTo(unique - STEP);
                         return;
                     }
-                    advanced.awaitNanos(left);
+                    TimeUnit.NANOSECONDS.timedWait(monitor, left);
                 }
             } finally {
                 waiters--;
             }
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -59,7 +57,10 @@ public final class WriteQueues<R extends Request> {
 
     /** What the queues need from the session. */
     public interface Backend<R> {
-        /** Calls the filesystem's write (one piece) or gathered write (several); returns bytes written. */
+        /**
+         * Calls the filesystem's write (one piece) or gathered write (several); returns bytes written.
+         * {@code pieces} is the queue's own list, refilled for its next write once this returns.
+         */
         long write(R first, long offset, List<MemorySegment> pieces) throws Exception;
 
         /** Calls the filesystem's flush, fsync or release for this request. */
@@ -110,12 +111,9 @@ public final class WriteQueues<R extends Request> {
 
     /** An open succeeded: how its writes are served. */
     public void opened(Key key, WritePriority priority, boolean writeBehind) {
-        queues.compute(key, (k, existing) -> {
-            HandleQueue queue = existing != null ? existing : new HandleQueue(k);
-            queue.priority = priority;
-            queue.writeBehind = writeBehind || config.writeBehind();
-            return queue;
-        });
+        HandleQueue queue = queue(key);
+        queue.priority = priority;
+        queue.writeBehind = writeBehind || config.writeBehind();
     }
 
     /** The priority a write on this handle is dispatched at. */
@@ -156,25 +154,33 @@ public final class WriteQueues<R extends Request> {
     /** Queues a reserved write; it is applied in unique order. */
     public void write(R request, Key key, long offset, MemorySegment data) {
         HandleQueue queue = queue(key);
-        Item<R> item = new Item<>(request, null, offset, data);
-        if (queue.writeBehind) {
-            item.acknowledged = true;
+        long admittedNanos = System.nanoTime();
+        boolean acknowledged = queue.writeBehind;
+        if (acknowledged) {
             // Answered before it is in the queue: until then, its unique (still expected) holds back later writes.
             backend.acknowledge(request, data.byteSize());
         }
-        queue.add(item);
+        queue.add(request, null, offset, data, acknowledged, admittedNanos);
         queue.drain();
     }
 
     /** Queues a FLUSH, FSYNC or RELEASE; it runs once every earlier write on the handle is done. */
     public void barrier(R request, Key key, Barrier kind) {
         HandleQueue queue = queue(key);
-        queue.add(new Item<>(request, kind, 0, null));
+        queue.add(request, kind, 0, null, false, System.nanoTime());
         queue.drain();
     }
 
     private HandleQueue queue(Key key) {
-        return queues.computeIfAbsent(key, HandleQueue::new);
+        HandleQueue queue = queues.get(key);
+        if (queue != null) {
+            return queue;
+        }
+        // Not computeIfAbsent: its function (capturing this) and bin reservation cost more than
+        // the queue that loses the rare race for a new handle.
+        HandleQueue created = new HandleQueue(key);
+        HandleQueue raced = queues.putIfAbsent(key, created);
+        return raced != null ? raced : created;
     }
 
     /** Waits until every write admitted so far on {@code fh} is applied. */
@@ -213,7 +219,7 @@ public final class WriteQueues<R extends Request> {
     public WriteQueueStats stats() {
         Map<Long, WriteQueueStats.Counts> handles = new HashMap<>();
         for (HandleQueue queue : queues.values()) {
-            handles.merge(queue.key.fh(), queue.stats.snapshot(queue.count), Stats::sum);
+            handles.merge(queue.key.fh(), queue.counts(), Stats::sum);
         }
         return new WriteQueueStats(aggregate.snapshot(pending()), queues.size(), batched.sum(), lost.sum(),
                 Map.copyOf(handles));
@@ -221,24 +227,24 @@ public final class WriteQueues<R extends Request> {
 
     // ---- one handle
 
+    /**
+     * A queued write or barrier. Items are pooled per handle queue, so a write allocates none once
+     * the queue has served as many at a time. Lifetime: taken from the pool by {@link HandleQueue#add}
+     * under the lock; in {@code items} until the draining thread links it into its batch, under
+     * the lock; applied and answered by that thread alone; given back to the pool under the lock
+     * when the batch is done, after which nothing refers to it (its references are cleared so that
+     * a pooled item keeps no request buffer alive).
+     */
     private static final class Item<R> {
-        final R request;
-        final Barrier barrier;
-        final long offset;
-        final MemorySegment data;
-        final long admittedNanos = System.nanoTime();
+        R request;
+        Barrier barrier;
+        long unique;
+        long offset;
+        MemorySegment data;
+        long admittedNanos;
         boolean acknowledged;
-
-        Item(R request, Barrier barrier, long offset, MemorySegment data) {
-            this.request = request;
-            this.barrier = barrier;
-            this.offset = offset;
-            this.data = data;
-        }
-
-        long unique() {
-            return ((Request) request).unique();
-        }
+        /** The next item of its batch while applied, or the next free item while pooled. */
+        Item<R> next;
 
         long length() {
             return data == null ? 0 : data.byteSize();
@@ -246,20 +252,40 @@ public final class WriteQueues<R extends Request> {
     }
 
     private final class HandleQueue {
+        /** Free items kept beyond this go to the garbage collector: a burst does not pin its peak. */
+        private static final int MAX_POOLED_ITEMS = 64;
+
         final Key key;
         final ReentrantLock lock = new ReentrantLock();
         final Condition changed = lock.newCondition();
-        final PriorityQueue<Item<R>> items = new PriorityQueue<>((a, b) -> Long.compare(a.unique(), b.unique()));
-        final Stats stats = new Stats();
+        /** Queued writes and barriers by unique; guarded by the lock. */
+        final UniqueOrder<Item<R>> items = new UniqueOrder<>(true);
+        /** Counts of this handle only; guarded by the lock. */
+        final HandleStats stats = new HandleStats();
         volatile WritePriority priority = WritePriority.NORMAL;
         volatile boolean writeBehind = config.writeBehind();
         /** Writes reserved or queued and not yet applied; guarded by the lock. */
         volatile int count;
         /** Uniques of writes read but not yet granted a place, in order; guarded by the lock. */
-        final TreeSet<Long> waiting = new TreeSet<>();
+        final UniqueOrder<Void> waiting = new UniqueOrder<>(false);
         /** Uniques of writes granted a place and not yet delivered to {@link #add}; guarded by the lock. */
-        final TreeSet<Long> undelivered = new TreeSet<>();
+        final UniqueOrder<Void> undelivered = new UniqueOrder<>(false);
+        /** The limit of this handle under {@link #limitsOf}, looked up once per configuration (the lookup boxes fh). */
+        private int maxQueueSize;
+        private WriteQueueConfig limitsOf;
+        /** Free items, linked by {@link Item#next}; guarded by the lock. */
+        private Item<R> freeItems;
+        private int freeItemCount;
         boolean draining;
+        /**
+         * What the draining thread applies (linked by {@link Item#next}), and the pieces it hands to
+         * the backend, reused: only the thread that set {@link #draining} touches them, and it
+         * empties them before clearing it.
+         */
+        private Item<R> batch;
+        private int batchSize;
+        /** Made by the first write: a handle that is only flushed and released needs none. */
+        private ArrayList<MemorySegment> pieces;
         /** The first write-behind failure not yet reported to a FLUSH or FSYNC. */
         int unreportedErrno;
 
@@ -271,7 +297,7 @@ public final class WriteQueues<R extends Request> {
             lock.lock();
             try {
                 if (!undelivered.contains(unique)) {
-                    waiting.add(unique);
+                    waiting.addIfAbsent(unique);
                 }
             } finally {
                 lock.unlock();
@@ -293,7 +319,7 @@ public final class WriteQueues<R extends Request> {
                     changed.await();
                 }
                 waiting.remove(unique);
-                undelivered.add(unique);
+                undelivered.addIfAbsent(unique);
                 count++;
                 stats.queued(count);
                 aggregate.queued(pendingTotal.incrementAndGet());
@@ -312,13 +338,31 @@ public final class WriteQueues<R extends Request> {
 
         /** The earliest waiting write takes the next free place; the lock is held. */
         private boolean mayTakePlace(long unique) {
-            if (count < config.maxQueueSize(key.fh()) && !waiting.isEmpty() && waiting.first() == unique) {
+            if (count < maxQueueSize() && !waiting.isEmpty() && waiting.first() == unique) {
                 return true;
             }
             // A write that turned up after later ones were let in (its number had been passed over
             // as never coming): the later ones wait for it, so it must get in, even past the limit.
-            return !undelivered.isEmpty() && undelivered.last() > unique
-                    || items.stream().anyMatch(i -> i.barrier == null && i.unique() > unique);
+            if (!undelivered.isEmpty() && undelivered.last() > unique) {
+                return true;
+            }
+            for (int i = 0; i < items.size(); i++) {
+                Item<R> item = items.valueAt(i);
+                if (item.barrier == null && item.unique > unique) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** The lock is held. */
+        private int maxQueueSize() {
+            WriteQueueConfig current = config;
+            if (current != limitsOf) {
+                maxQueueSize = current.maxQueueSize(key.fh());
+                limitsOf = current;
+            }
+            return maxQueueSize;
         }
 
         void unreserve(long unique) {
@@ -350,13 +394,22 @@ public final class WriteQueues<R extends Request> {
             }
         }
 
-        void add(Item<R> item) {
+        void add(R request, Barrier barrier, long offset, MemorySegment data, boolean acknowledged, long admittedNanos) {
+            long unique = request.unique();
             lock.lock();
             try {
-                items.add(item);
-                if (item.barrier == null) {
-                    undelivered.remove(item.unique());
-                    waiting.remove(item.unique());
+                Item<R> item = takeFreeItem();
+                item.request = request;
+                item.barrier = barrier;
+                item.unique = unique;
+                item.offset = offset;
+                item.data = data;
+                item.acknowledged = acknowledged;
+                item.admittedNanos = admittedNanos;
+                items.add(unique, item);
+                if (barrier == null) {
+                    undelivered.remove(unique);
+                    waiting.remove(unique);
                     if (!waiting.isEmpty()) {
                         changed.signalAll();
                     }
@@ -366,31 +419,62 @@ public final class WriteQueues<R extends Request> {
             }
         }
 
+        /** The lock is held. */
+        private Item<R> takeFreeItem() {
+            Item<R> item = freeItems;
+            if (item == null) {
+                return new Item<>();
+            }
+            freeItems = item.next;
+            item.next = null;
+            freeItemCount--;
+            return item;
+        }
+
+        /** Gives the applied batch's items back to the pool and empties the batch; the lock is held. */
+        private void recycleBatch() {
+            Item<R> item = batch;
+            while (item != null) {
+                Item<R> following = item.next;
+                item.request = null;
+                item.data = null;
+                item.barrier = null;
+                item.next = null;
+                if (freeItemCount < MAX_POOLED_ITEMS) {
+                    item.next = freeItems;
+                    freeItems = item;
+                    freeItemCount++;
+                }
+                item = following;
+            }
+            batch = null;
+            batchSize = 0;
+        }
+
         /** Applies what is ready, in order, unless another thread is already doing so. */
         void drain() {
             while (true) {
-                List<Item<R>> batch;
-                long waitFor = -1;
+                long headUnique;
+                boolean settled;
                 lock.lock();
                 try {
-                    Item<R> head = items.peek();
-                    if (draining || head == null || expectsBefore(head.unique())) {
+                    Item<R> head = items.firstValue();
+                    if (draining || head == null || expectsBefore(head.unique)) {
                         // An earlier write is on its way here; its delivery drains.
                         return;
                     }
-                    if (!sequencer.isSettled(head.unique())) {
-                        waitFor = head.unique();
-                        batch = null;
-                    } else {
+                    headUnique = head.unique;
+                    settled = sequencer.isSettled(headUnique);
+                    if (settled) {
                         draining = true;
-                        batch = takeBatch();
+                        takeBatch();
                     }
                 } finally {
                     lock.unlock();
                 }
-                if (batch == null) {
+                if (!settled) {
                     try {
-                        sequencer.awaitSettled(waitFor, gapTimeoutMillis, TimeUnit.MILLISECONDS);
+                        sequencer.awaitSettled(headUnique, gapTimeoutMillis, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         // This thread was interrupted (its request was); another delivery drains later.
@@ -399,10 +483,14 @@ public final class WriteQueues<R extends Request> {
                     continue;
                 }
                 try {
-                    apply(batch);
+                    apply();
                 } finally {
+                    if (pieces != null) {
+                        pieces.clear();
+                    }
                     lock.lock();
                     try {
+                        recycleBatch();
                         draining = false;
                     } finally {
                         lock.unlock();
@@ -416,47 +504,51 @@ public final class WriteQueues<R extends Request> {
             return !waiting.isEmpty() && waiting.first() < unique || !undelivered.isEmpty() && undelivered.first() < unique;
         }
 
-        /** The head, and with batching the contiguous writes right behind it; the lock is held. */
-        private List<Item<R>> takeBatch() {
-            List<Item<R>> batch = new ArrayList<>(1);
-            Item<R> head = items.poll();
-            batch.add(head);
+        /** Moves the head, and with batching the contiguous writes right behind it, to the batch; the lock is held. */
+        private void takeBatch() {
+            Item<R> head = items.pollFirst();
+            batch = head;
+            batchSize = 1;
             if (head.barrier != null || !config.batching()) {
-                return batch;
+                return;
             }
             long end = head.offset + head.length();
             long bytes = head.length();
+            Item<R> last = head;
             while (true) {
-                Item<R> next = items.peek();
-                if (next == null || next.barrier != null || next.offset != end || !sequencer.isSettled(next.unique())
-                        || expectsBefore(next.unique())
+                Item<R> next = items.firstValue();
+                if (next == null || next.barrier != null || next.offset != end || !sequencer.isSettled(next.unique)
+                        || expectsBefore(next.unique)
                         || next.acknowledged != head.acknowledged || bytes + next.length() > MAX_BATCH_BYTES) {
-                    return batch;
+                    return;
                 }
-                batch.add(items.poll());
+                last.next = items.pollFirst();
+                last = next;
+                batchSize++;
                 end += next.length();
                 bytes += next.length();
             }
         }
 
-        private void apply(List<Item<R>> batch) {
-            Item<R> head = batch.getFirst();
+        /** Applies the batch; only the draining thread calls it. */
+        private void apply() {
+            Item<R> head = batch;
             if (head.barrier != null) {
                 runBarrier(head);
                 return;
             }
-            if (batch.size() > 1) {
+            if (batchSize > 1) {
                 try {
-                    List<MemorySegment> pieces = new ArrayList<>(batch.size());
+                    List<MemorySegment> gathered = emptyPieces();
                     long total = 0;
-                    for (Item<R> item : batch) {
-                        pieces.add(item.data);
+                    for (Item<R> item = head; item != null; item = item.next) {
+                        gathered.add(item.data);
                         total += item.length();
                     }
-                    long written = backend.write(head.request, head.offset, pieces);
+                    long written = backend.write(head.request, head.offset, gathered);
                     if (written == total) {
-                        batched.add(batch.size());
-                        for (Item<R> item : batch) {
+                        batched.add(batchSize);
+                        for (Item<R> item = head; item != null; item = item.next) {
                             finishWrite(item, item.length(), null);
                         }
                         return;
@@ -465,21 +557,32 @@ public final class WriteQueues<R extends Request> {
                     // A gathered write that fell short: apply each piece alone, so each gets its own answer.
                 }
             }
-            for (Item<R> item : batch) {
+            for (Item<R> item = head; item != null; item = item.next) {
                 try {
-                    finishWrite(item, backend.write(item.request, item.offset, List.of(item.data)), null);
+                    List<MemorySegment> single = emptyPieces();
+                    single.add(item.data);
+                    finishWrite(item, backend.write(item.request, item.offset, single), null);
                 } catch (Exception e) {
                     finishWrite(item, 0, e);
                 }
             }
         }
 
+        /** The draining thread's pieces list, emptied. */
+        private List<MemorySegment> emptyPieces() {
+            if (pieces == null) {
+                pieces = new ArrayList<>();
+            } else {
+                pieces.clear();
+            }
+            return pieces;
+        }
+
         private void finishWrite(Item<R> item, long written, Throwable failure) {
             long latency = System.nanoTime() - item.admittedNanos;
             boolean ok = failure == null;
-            stats.done(ok, written, latency);
             aggregate.done(ok, written, latency);
-            completed();
+            completed(ok, written, latency);
             if (item.acknowledged) {
                 int errno = ok ? (written < item.length() ? Errno.EIO : 0) : Errno.of(failure);
                 if (errno != 0) {
@@ -536,12 +639,22 @@ public final class WriteQueues<R extends Request> {
             backend.answer(item.request, 0, failure);
         }
 
-        private void completed() {
+        private void completed(boolean ok, long written, long latency) {
             lock.lock();
             try {
+                stats.done(ok, written, latency);
                 count--;
                 pendingTotal.decrementAndGet();
                 changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        WriteQueueStats.Counts counts() {
+            lock.lock();
+            try {
+                return stats.snapshot(count);
             } finally {
                 lock.unlock();
             }
@@ -566,7 +679,12 @@ public final class WriteQueues<R extends Request> {
         long abandon() {
             lock.lock();
             try {
-                long abandoned = items.stream().filter(i -> i.acknowledged).count();
+                long abandoned = 0;
+                for (int i = 0; i < items.size(); i++) {
+                    if (items.valueAt(i).acknowledged) {
+                        abandoned++;
+                    }
+                }
                 return abandoned;
             } finally {
                 lock.unlock();
@@ -576,6 +694,7 @@ public final class WriteQueues<R extends Request> {
 
     // ---- statistics
 
+    /** Over all handles: updated by many workers at once, so without a lock. */
     private static final class Stats {
         final long startNanos = System.nanoTime();
         final LongAdder total = new LongAdder();
@@ -597,10 +716,16 @@ public final class WriteQueues<R extends Request> {
         }
 
         WriteQueueStats.Counts snapshot(long queueSize) {
-            long finished = completed.sum() + failed.sum();
+            return counts(startNanos, total.sum(), completed.sum(), failed.sum(), bytes.sum(), latencyNanos.sum(),
+                    highWater.get(), queueSize);
+        }
+
+        static WriteQueueStats.Counts counts(long startNanos, long total, long completed, long failed, long bytes,
+                                             long latencyNanos, long highWater, long queueSize) {
+            long finished = completed + failed;
             double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
-            return new WriteQueueStats.Counts(total.sum(), completed.sum(), failed.sum(), bytes.sum(), queueSize,
-                    highWater.get(), finished == 0 ? 0 : latencyNanos.sum() / 1e6 / finished, bytes.sum() / seconds);
+            return new WriteQueueStats.Counts(total, completed, failed, bytes, queueSize, highWater,
+                    finished == 0 ? 0 : latencyNanos / 1e6 / finished, bytes / seconds);
         }
 
         static WriteQueueStats.Counts sum(WriteQueueStats.Counts a, WriteQueueStats.Counts b) {
@@ -612,6 +737,36 @@ public final class WriteQueues<R extends Request> {
                     a.completedOperations() + b.completedOperations(), a.failedOperations() + b.failedOperations(),
                     a.bytesWritten() + b.bytesWritten(), a.queueSize() + b.queueSize(),
                     Math.max(a.maxQueueSize(), b.maxQueueSize()), latency, a.throughput() + b.throughput());
+        }
+    }
+
+    /** One handle's counts: plain fields, as every update already holds the handle's lock, which guards them. */
+    private static final class HandleStats {
+        final long startNanos = System.nanoTime();
+        long total;
+        long completed;
+        long failed;
+        long bytes;
+        long latencyNanos;
+        long highWater;
+
+        void queued(long queueSize) {
+            total++;
+            highWater = Math.max(highWater, queueSize);
+        }
+
+        void done(boolean ok, long written, long latency) {
+            if (ok) {
+                completed++;
+            } else {
+                failed++;
+            }
+            bytes += written;
+            latencyNanos += latency;
+        }
+
+        WriteQueueStats.Counts snapshot(long queueSize) {
+            return Stats.counts(startNanos, total, completed, failed, bytes, latencyNanos, highWater, queueSize);
         }
     }
 }

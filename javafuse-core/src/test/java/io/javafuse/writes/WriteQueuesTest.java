@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,9 +62,12 @@ class WriteQueuesTest {
         final Map<Long, Integer> released = new ConcurrentHashMap<>();
         volatile long failUnique = -1;
         volatile CountDownLatch gate;
+        /** A permit for every write the backend is asked for, as it starts. */
+        final Semaphore writing = new Semaphore(0);
 
         @Override
         public long write(Call first, long offset, List<MemorySegment> pieces) throws Exception {
+            writing.release();
             CountDownLatch g = gate;
             if (g != null) {
                 g.await(10, TimeUnit.SECONDS);
@@ -237,7 +241,7 @@ class WriteQueuesTest {
                 throw new AssertionError(e);
             }
         });
-        Thread.sleep(10);
+        recorder.writing.acquire();   // 2 is being applied, held at the gate: later deliveries only queue
         write(queues, 4, 10, 10);
         queues.reserve(FILE, 6);
         queues.reserve(FILE, 10);
@@ -318,7 +322,7 @@ class WriteQueuesTest {
                 throw new AssertionError(e);
             }
         });
-        Thread.sleep(10);
+        recorder.writing.acquire();   // 2 is being applied, held at the gate: later deliveries only queue
         write(queues, 4, 100, 100);
         write(queues, 6, 200, 100);
         write(queues, 8, 300, 100);
