@@ -1,5 +1,6 @@
 package io.javafuse.sys;
 
+import io.javafuse.api.Attr;
 import io.javafuse.api.Errno;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.Names;
@@ -475,6 +476,14 @@ public final class FileSyscalls {
 
     // ---- descriptors and names
 
+    /**
+     * The failure of openat for a name that does not exist, as every lookup of an absent name
+     * (and so every creation: the kernel looks the name up first) ends: one shared instance, safe
+     * to share for the reasons {@link #NO_SUCH_ATTRIBUTE} is. Standing for every path, it names none.
+     */
+    private static final FuseException NO_SUCH_ENTRY =
+            new FuseException(Errno.ENOENT, "openat: " + Errno.name(Errno.ENOENT), null);
+
     /** openat(2); {@code mode} is used only with O_CREAT or O_TMPFILE. */
     public static int openat(int dirfd, String path, int flags, int mode) throws FuseException {
         try {
@@ -482,7 +491,7 @@ public final class FileSyscalls {
             MemorySegment state = scratch.callState;
             int fd = (int) Openat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), flags, mode);
             if (fd < 0) {
-                throw failure("openat", path, state);
+                throw lastErrno(state) == Errno.ENOENT ? NO_SUCH_ENTRY : failure("openat", path, state);
             }
             return fd;
         } catch (FuseException e) {
@@ -545,10 +554,21 @@ public final class FileSyscalls {
         return "/proc/self/fd/" + fd;
     }
 
-    /** What {@code statx(2)} reports; {@code dev} combines the device's major and minor numbers. */
-    public record Stat(long dev, long ino, int mode, int nlink, int uid, int gid, int rdevMajor, int rdevMinor,
-                       long size, long blocks, int blksize, Instant atime, Instant mtime, Instant ctime,
-                       Instant btime) {}
+    /**
+     * What {@code statx(2)} reports: the attributes as the API carries them, with the device
+     * number of a device node encoded as FUSE carries it (the kernel's new_encode_dev), the
+     * device the inode is on ({@code dev} combines its major and minor numbers) and the birth
+     * time, null where the filesystem keeps none.
+     */
+    public record Stat(long dev, Attr attr, Instant btime) {
+        public long ino() {
+            return attr.ino();
+        }
+
+        public int mode() {
+            return attr.mode();
+        }
+    }
 
     /** statx(2) of {@code path} relative to {@code dirfd}; with AT_EMPTY_PATH and "" of {@code dirfd} itself. */
     public static Stat statx(int dirfd, String path, int flags) throws FuseException {
@@ -562,13 +582,18 @@ public final class FileSyscalls {
                 throw failure("statx", path, state);
             }
             int mask = buf.get(JAVA_INT, STX_MASK);
+            Instant atime = timestamp(buf, STX_ATIME, null);
+            Instant mtime = timestamp(buf, STX_MTIME, atime);
+            Instant ctime = timestamp(buf, STX_CTIME, mtime);
+            int rdevMajor = buf.get(JAVA_INT, STX_RDEV_MAJOR);
+            int rdevMinor = buf.get(JAVA_INT, STX_RDEV_MINOR);
+            int rdev = (rdevMinor & 0xff) | (rdevMajor << 8) | ((rdevMinor & ~0xff) << 12);
+            Attr attr = new Attr(buf.get(JAVA_LONG, STX_INO), Short.toUnsignedInt(buf.get(JAVA_SHORT, STX_MODE)),
+                    buf.get(JAVA_INT, STX_NLINK), buf.get(JAVA_INT, STX_UID), buf.get(JAVA_INT, STX_GID), rdev,
+                    buf.get(JAVA_LONG, STX_SIZE), buf.get(JAVA_LONG, STX_BLOCKS), buf.get(JAVA_INT, STX_BLKSIZE),
+                    atime, mtime, ctime);
             long dev = ((long) buf.get(JAVA_INT, STX_DEV_MAJOR) << 32) | Integer.toUnsignedLong(buf.get(JAVA_INT, STX_DEV_MINOR));
-            return new Stat(dev, buf.get(JAVA_LONG, STX_INO), Short.toUnsignedInt(buf.get(JAVA_SHORT, STX_MODE)),
-                    buf.get(JAVA_INT, STX_NLINK), buf.get(JAVA_INT, STX_UID), buf.get(JAVA_INT, STX_GID),
-                    buf.get(JAVA_INT, STX_RDEV_MAJOR), buf.get(JAVA_INT, STX_RDEV_MINOR), buf.get(JAVA_LONG, STX_SIZE),
-                    buf.get(JAVA_LONG, STX_BLOCKS), buf.get(JAVA_INT, STX_BLKSIZE), timestamp(buf, STX_ATIME),
-                    timestamp(buf, STX_MTIME), timestamp(buf, STX_CTIME),
-                    (mask & STATX_BTIME) != 0 ? timestamp(buf, STX_BTIME) : null);
+            return new Stat(dev, attr, (mask & STATX_BTIME) != 0 ? timestamp(buf, STX_BTIME, ctime) : null);
         } catch (FuseException e) {
             throw e;
         } catch (Throwable t) {
@@ -576,8 +601,18 @@ public final class FileSyscalls {
         }
     }
 
-    private static Instant timestamp(MemorySegment buf, long at) {
-        return Instant.ofEpochSecond(buf.get(JAVA_LONG, at + TS_SEC), Integer.toUnsignedLong(buf.get(JAVA_INT, at + TS_NSEC)));
+    /**
+     * The timestamp at {@code at}, or {@code same} if that is the same instant: an inode's times
+     * are often equal (all four of a file never changed since it was made; mtime and ctime after
+     * a write), and an Instant, immutable, can stand for several.
+     */
+    private static Instant timestamp(MemorySegment buf, long at, Instant same) {
+        long seconds = buf.get(JAVA_LONG, at + TS_SEC);
+        long nanos = Integer.toUnsignedLong(buf.get(JAVA_INT, at + TS_NSEC));
+        if (same != null && same.getEpochSecond() == seconds && same.getNano() == nanos) {
+            return same;
+        }
+        return Instant.ofEpochSecond(seconds, nanos);
     }
 
     public static void mkdirat(int dirfd, String name, int mode) throws FuseException {
@@ -980,8 +1015,9 @@ public final class FileSyscalls {
      * The failure of getxattr for an attribute the inode does not have, which the kernel asks
      * about before every write (security.capability) and most inodes answer: one shared instance.
      * Sharing it is safe: it has no stack trace to fill in, its cause is set (to none) so that
-     * initCause fails, and javafuse only reads its errno; no handler adds suppressed exceptions to
-     * it. It names no attribute, for the same reason.
+     * initCause fails, and the engine only reads its errno (and its message, for a log); nothing
+     * in javafuse adds suppressed exceptions to a handler's failure. Standing for every
+     * attribute, it names none.
      */
     private static final FuseException NO_SUCH_ATTRIBUTE =
             new FuseException(Errno.ENODATA, "getxattr: " + Errno.name(Errno.ENODATA), null);

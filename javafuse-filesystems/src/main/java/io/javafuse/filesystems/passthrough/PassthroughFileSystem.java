@@ -255,7 +255,7 @@ public final class PassthroughFileSystem implements FileSystem {
     }
 
     private static Entry entry(Inode inode, Stat stat) {
-        return new Entry(inode.nodeId, 0, attr(stat), null, null);
+        return new Entry(inode.nodeId, 0, stat.attr(), null, null);
     }
 
     @Override
@@ -333,13 +333,13 @@ public final class PassthroughFileSystem implements FileSystem {
 
     @Override
     public Attr getattr(Request request, long nodeId, long fh) throws IOException {
-        return attr(stat(inodes.get(nodeId)));
+        return stat(inodes.get(nodeId)).attr();
     }
 
     @Override
     public Statx statx(Request request, long nodeId, long fh, int flags, int mask) throws IOException {
         Stat stat = stat(inodes.get(nodeId));
-        return new Statx(attr(stat), stat.btime());
+        return new Statx(stat.attr(), stat.btime());
     }
 
     @Override
@@ -371,7 +371,7 @@ public final class PassthroughFileSystem implements FileSystem {
                     seconds(changes.mtime()), nanos(changes.mtime(), changes.mtimeNow()),
                     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
         }
-        return attr(stat(inode));
+        return stat(inode).attr();
     }
 
     /**
@@ -409,13 +409,6 @@ public final class PassthroughFileSystem implements FileSystem {
 
     private static Stat stat(Inode inode) throws FuseException {
         return FileSyscalls.statx(inode.fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
-    }
-
-    /** The source's attributes as they are; the device number as the kernel encodes it (new_encode_dev). */
-    private static Attr attr(Stat s) {
-        int rdev = (s.rdevMinor() & 0xff) | (s.rdevMajor() << 8) | ((s.rdevMinor() & ~0xff) << 12);
-        return new Attr(s.ino(), s.mode(), s.nlink(), s.uid(), s.gid(), rdev, s.size(), s.blocks(), s.blksize(),
-                s.atime(), s.mtime(), s.ctime());
     }
 
     // ---- files
