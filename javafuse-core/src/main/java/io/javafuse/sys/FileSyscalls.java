@@ -477,21 +477,34 @@ public final class FileSyscalls {
     // ---- descriptors and names
 
     /**
-     * The failure of openat for a name that does not exist, as every lookup of an absent name
-     * (and so every creation: the kernel looks the name up first) ends: one shared instance, safe
-     * to share for the reasons {@link #NO_SUCH_ATTRIBUTE} is. Standing for every path, it names none.
+     * The failure of {@link #openForLookup} for a name that does not exist, as every lookup of an
+     * absent name (and so every creation: the kernel looks the name up first) ends: one shared
+     * instance, safe to share for the reasons {@link #NO_SUCH_ATTRIBUTE} is. Standing for every
+     * name, it names none.
      */
     private static final FuseException NO_SUCH_ENTRY =
-            new FuseException(Errno.ENOENT, "openat: " + Errno.name(Errno.ENOENT), null);
+            new FuseException(Errno.ENOENT, "lookup: " + Errno.name(Errno.ENOENT), null);
 
     /** openat(2); {@code mode} is used only with O_CREAT or O_TMPFILE. */
     public static int openat(int dirfd, String path, int flags, int mode) throws FuseException {
+        return openat(dirfd, path, flags, mode, false);
+    }
+
+    /**
+     * openat(2) of one name in a directory to look it up (no O_CREAT): ENOENT, the usual failure,
+     * is {@link #NO_SUCH_ENTRY}, made once.
+     */
+    public static int openForLookup(int dirfd, String name, int flags) throws FuseException {
+        return openat(dirfd, name, flags, 0, true);
+    }
+
+    private static int openat(int dirfd, String path, int flags, int mode, boolean lookup) throws FuseException {
         try {
             Scratch scratch = scratch();
             MemorySegment state = scratch.callState;
             int fd = (int) Openat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), flags, mode);
             if (fd < 0) {
-                throw lastErrno(state) == Errno.ENOENT ? NO_SUCH_ENTRY : failure("openat", path, state);
+                throw lookup && lastErrno(state) == Errno.ENOENT ? NO_SUCH_ENTRY : failure("openat", path, state);
             }
             return fd;
         } catch (FuseException e) {
@@ -509,7 +522,8 @@ public final class FileSyscalls {
         try {
             Scratch scratch = scratch();
             MemorySegment state = scratch.callState;
-            int opened = (int) Openat.HANDLE.invokeExact(state, AT_FDCWD, procPath(scratch.firstString, fd), flags, 0);
+            int opened = (int) Openat.HANDLE.invokeExact(state, AT_FDCWD, procPath(scratch.firstString, fd), flags,
+                    0);
             if (opened < 0) {
                 throw failure("openat", procPath(fd), state);
             }
@@ -654,7 +668,8 @@ public final class FileSyscalls {
         try {
             Scratch scratch = scratch();
             MemorySegment state = scratch.callState;
-            if ((int) Symlinkat.HANDLE.invokeExact(state, cString(scratch.firstString, target), dirfd, cString(scratch.secondString, name)) < 0) {
+            if ((int) Symlinkat.HANDLE.invokeExact(state, cString(scratch.firstString, target), dirfd,
+                    cString(scratch.secondString, name)) < 0) {
                 throw failure("symlinkat", name, state);
             }
         } catch (FuseException e) {
@@ -689,8 +704,8 @@ public final class FileSyscalls {
         try {
             Scratch scratch = scratch();
             MemorySegment state = scratch.callState;
-            if ((int) Renameat2.HANDLE.invokeExact(state, olddirfd, cString(scratch.firstString, oldName), newdirfd, cString(scratch.secondString, newName),
-                    flags) < 0) {
+            if ((int) Renameat2.HANDLE.invokeExact(state, olddirfd, cString(scratch.firstString, oldName), newdirfd,
+                    cString(scratch.secondString, newName), flags) < 0) {
                 throw failure("renameat2", oldName, state);
             }
         } catch (FuseException e) {
@@ -704,8 +719,8 @@ public final class FileSyscalls {
         try {
             Scratch scratch = scratch();
             MemorySegment state = scratch.callState;
-            if ((int) Linkat.HANDLE.invokeExact(state, olddirfd, cString(scratch.firstString, oldPath), newdirfd, cString(scratch.secondString, newName),
-                    flags) < 0) {
+            if ((int) Linkat.HANDLE.invokeExact(state, olddirfd, cString(scratch.firstString, oldPath), newdirfd,
+                    cString(scratch.secondString, newName), flags) < 0) {
                 throw failure("linkat", newName, state);
             }
         } catch (FuseException e) {
@@ -750,7 +765,8 @@ public final class FileSyscalls {
         try {
             Scratch scratch = scratch();
             MemorySegment state = scratch.callState;
-            if ((int) Fchownat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), uid, gid, flags) < 0) {
+            if ((int) Fchownat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), uid, gid,
+                    flags) < 0) {
                 throw failure("fchownat", path, state);
             }
         } catch (FuseException e) {
@@ -775,7 +791,8 @@ public final class FileSyscalls {
             times.set(JAVA_LONG, TIMESPEC.byteSize() + TIMESPEC_SEC, mtimeSeconds);
             times.set(JAVA_LONG, TIMESPEC.byteSize() + TIMESPEC_NSEC, mtimeNanos);
             MemorySegment state = scratch.callState;
-            if ((int) Utimensat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), times, flags) < 0) {
+            if ((int) Utimensat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), times,
+                    flags) < 0) {
                 throw failure("utimensat", path, state);
             }
         } catch (FuseException e) {

@@ -240,7 +240,7 @@ public final class PassthroughFileSystem implements FileSystem {
      * links by (st_dev, st_ino), such as cp -a, tar and du, would take unrelated files for one.
      */
     private Entry lookupChild(Inode dir, String name) throws FuseException {
-        int fd = FileSyscalls.openat(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+        int fd = FileSyscalls.openForLookup(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         Stat stat;
         try {
             stat = FileSyscalls.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
