@@ -1,5 +1,6 @@
 package io.javafuse.sys;
 
+import io.javafuse.api.Attr;
 import io.javafuse.api.Errno;
 import io.javafuse.api.FuseException;
 import io.javafuse.api.Names;
@@ -14,6 +15,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,8 +102,7 @@ public final class FileSyscalls {
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-    private static final ThreadLocal<MemorySegment> ERRNO_STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     // ---- struct layouts
 
@@ -181,6 +182,9 @@ public final class FileSyscalls {
     private static final long D_TYPE = offset(LINUX_DIRENT64, "d_type");
     /** The name starts right after d_type (offset 19), not at the padded size of the head. */
     private static final long D_NAME = D_TYPE + 1;
+
+    private static final long IOV_BASE = offset(Syscalls.IOVEC, "iov_base");
+    private static final long IOV_LEN = offset(Syscalls.IOVEC, "iov_len");
 
     private static final long TIMESPEC_SEC = offset(TIMESPEC, "tv_sec");
     private static final long TIMESPEC_NSEC = offset(TIMESPEC, "tv_nsec");
@@ -338,8 +342,59 @@ public final class FileSyscalls {
         return layout.byteOffset(groupElement(field));
     }
 
+    /**
+     * Native memory for the arguments and answers of one call at a time: the errno capture area,
+     * two C strings and one struct. One per thread, kept for the thread's life (its automatic
+     * arena frees it once the thread is gone), so that no call allocates memory to pass a name or
+     * receive a struct. The threads that call here live long: readers, the dispatcher's workers
+     * (virtual ones too: a fixed set of them, each with its own map of thread locals), and the
+     * passthrough's creator threads. A thread local costs one lookup in the thread's own map, no
+     * more on a virtual thread than on a platform one, and the errno area needed it anyway; a
+     * shared pool would cost a take and a give-back around every call instead.
+     *
+     * <p>Lifetime: a call fills a part, makes its system call and copies what it keeps into Java
+     * objects before it returns, and no call here calls another that uses scratch memory while its
+     * own is in use; what the caller gets never points into it. A string or struct too large for
+     * its part (never a name the kernel sends) gets memory of its own.
+     */
+    private static final class Scratch {
+        final MemorySegment callState;
+        final MemorySegment firstString;
+        final MemorySegment secondString;
+        final MemorySegment struct;
+        /** pwritev's iovec array, made on the first pwritev of the thread (IOV_MAX of them take 16 KiB). */
+        MemorySegment iovecs;
+
+        Scratch() {
+            Arena arena = Arena.ofAuto();
+            callState = arena.allocate(CALL_STATE);
+            firstString = arena.allocate(STRING_CAPACITY);
+            secondString = arena.allocate(STRING_CAPACITY);
+            struct = arena.allocate(STRUCT_CAPACITY, 8);
+        }
+
+        MemorySegment iovecs() {
+            if (iovecs == null) {
+                iovecs = Arena.ofAuto().allocate(Syscalls.IOVEC, IOV_MAX);
+            }
+            return iovecs;
+        }
+    }
+
+    /** A path of PATH_MAX bytes with its NUL: longer ones fail with ENAMETOOLONG anyway. */
+    private static final int STRING_CAPACITY = PATH_MAX + 1;
+    /**
+     * The largest struct passed through scratch memory, struct statx (256 bytes); statvfs, flock,
+     * two timespecs, the capability header and data, and small xattr values fit as well.
+     */
+    private static final long STRUCT_CAPACITY = STATX.byteSize();
+
+    private static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
     private static MemorySegment errnoState() {
-        return ERRNO_STATE.get();
+        return SCRATCH.get().callState;
     }
 
     private static int lastErrno(MemorySegment state) {
@@ -367,28 +422,112 @@ public final class FileSyscalls {
     }
 
     /**
-     * A native C string of a name as the API carries it ({@link Names}: bytes that are not UTF-8
-     * come back as they were); the empty string is a valid argument (for AT_EMPTY_PATH).
+     * {@code s} as a native C string in {@code slot}: a name as the API carries it ({@link Names}:
+     * bytes that are not UTF-8 come back as they were); the empty string is a valid argument (for
+     * AT_EMPTY_PATH). ASCII, which most names are, is written straight in; others are encoded
+     * first. A string that does not fit gets memory of its own, freed by the garbage collector.
      */
-    private static MemorySegment cString(Arena arena, String s) {
+    private static MemorySegment cString(MemorySegment slot, String s) {
+        int length = s.length();
+        if (length >= slot.byteSize()) {
+            return encoded(slot, s);
+        }
+        for (int i = 0; i < length; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return encoded(slot, s);
+            }
+            slot.set(JAVA_BYTE, i, (byte) c);
+        }
+        slot.set(JAVA_BYTE, length, (byte) 0);
+        return slot;
+    }
+
+    private static MemorySegment encoded(MemorySegment slot, String s) {
         byte[] bytes = Names.encode(s);
-        MemorySegment c = arena.allocate(bytes.length + 1L);
+        MemorySegment c = bytes.length < slot.byteSize() ? slot : Arena.ofAuto().allocate(bytes.length + 1L);
         MemorySegment.copy(bytes, 0, c, JAVA_BYTE, 0, bytes.length);
         c.set(JAVA_BYTE, bytes.length, (byte) 0);
         return c;
     }
 
+    private static final byte[] PROC_FD = "/proc/self/fd/".getBytes(StandardCharsets.US_ASCII);
+
+    /** {@link #procPath} as a C string in {@code slot}, with no String made on the way. */
+    private static MemorySegment procPath(MemorySegment slot, int fd) {
+        if (fd < 0) {
+            return cString(slot, procPath(fd));
+        }
+        MemorySegment.copy(PROC_FD, 0, slot, JAVA_BYTE, 0, PROC_FD.length);
+        int digits = 1;
+        for (int rest = fd / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        int end = PROC_FD.length + digits;
+        slot.set(JAVA_BYTE, end, (byte) 0);
+        int at = end;
+        int rest = fd;
+        do {
+            slot.set(JAVA_BYTE, --at, (byte) ('0' + rest % 10));
+            rest /= 10;
+        } while (rest > 0);
+        return slot;
+    }
+
     // ---- descriptors and names
+
+    /**
+     * The failure of {@link #openForLookup} for a name that does not exist, as every lookup of an
+     * absent name (and so every creation: the kernel looks the name up first) ends: one shared
+     * instance, safe to share for the reasons {@link #NO_SUCH_ATTRIBUTE} is. Standing for every
+     * name, it names none.
+     */
+    private static final FuseException NO_SUCH_ENTRY =
+            new FuseException(Errno.ENOENT, "lookup: " + Errno.name(Errno.ENOENT), null);
 
     /** openat(2); {@code mode} is used only with O_CREAT or O_TMPFILE. */
     public static int openat(int dirfd, String path, int flags, int mode) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            int fd = (int) Openat.HANDLE.invokeExact(state, dirfd, cString(arena, path), flags, mode);
+        return openat(dirfd, path, flags, mode, false);
+    }
+
+    /**
+     * openat(2) of one name in a directory to look it up (no O_CREAT): ENOENT, the usual failure,
+     * is {@link #NO_SUCH_ENTRY}, made once.
+     */
+    public static int openForLookup(int dirfd, String name, int flags) throws FuseException {
+        return openat(dirfd, name, flags, 0, true);
+    }
+
+    private static int openat(int dirfd, String path, int flags, int mode, boolean lookup) throws FuseException {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            int fd = (int) Openat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), flags, mode);
             if (fd < 0) {
-                throw failure("openat", path, state);
+                throw lookup && lastErrno(state) == Errno.ENOENT ? NO_SUCH_ENTRY : failure("openat", path, state);
             }
             return fd;
+        } catch (FuseException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * Opens the inode {@code fd} (an O_PATH descriptor) refers to anew, wherever it now is,
+     * through its {@link #procPath}: openat(AT_FDCWD, "/proc/self/fd/N", flags).
+     */
+    public static int reopen(int fd, int flags) throws FuseException {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            int opened = (int) Openat.HANDLE.invokeExact(state, AT_FDCWD, procPath(scratch.firstString, fd), flags,
+                    0);
+            if (opened < 0) {
+                throw failure("openat", procPath(fd), state);
+            }
+            return opened;
         } catch (FuseException e) {
             throw e;
         } catch (Throwable t) {
@@ -429,29 +568,46 @@ public final class FileSyscalls {
         return "/proc/self/fd/" + fd;
     }
 
-    /** What {@code statx(2)} reports; {@code dev} combines the device's major and minor numbers. */
-    public record Stat(long dev, long ino, int mode, int nlink, int uid, int gid, int rdevMajor, int rdevMinor,
-                       long size, long blocks, int blksize, Instant atime, Instant mtime, Instant ctime,
-                       Instant btime) {}
+    /**
+     * What {@code statx(2)} reports: the attributes as the API carries them, with the device
+     * number of a device node encoded as FUSE carries it (the kernel's new_encode_dev), the
+     * device the inode is on ({@code dev} combines its major and minor numbers) and the birth
+     * time, null where the filesystem keeps none.
+     */
+    public record Stat(long dev, Attr attr, Instant btime) {
+        public long ino() {
+            return attr.ino();
+        }
+
+        public int mode() {
+            return attr.mode();
+        }
+    }
 
     /** statx(2) of {@code path} relative to {@code dirfd}; with AT_EMPTY_PATH and "" of {@code dirfd} itself. */
     public static Stat statx(int dirfd, String path, int flags) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(STATX);
-            MemorySegment state = errnoState();
-            int result = (int) StatxCall.HANDLE.invokeExact(state, dirfd, cString(arena, path), flags,
+        try {
+            Scratch scratch = scratch();
+            MemorySegment buf = scratch.struct;
+            MemorySegment state = scratch.callState;
+            int result = (int) StatxCall.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), flags,
                     STATX_BASIC_STATS | STATX_BTIME, buf);
             if (result < 0) {
                 throw failure("statx", path, state);
             }
             int mask = buf.get(JAVA_INT, STX_MASK);
+            Instant atime = timestamp(buf, STX_ATIME, null);
+            Instant mtime = timestamp(buf, STX_MTIME, atime);
+            Instant ctime = timestamp(buf, STX_CTIME, mtime);
+            int rdevMajor = buf.get(JAVA_INT, STX_RDEV_MAJOR);
+            int rdevMinor = buf.get(JAVA_INT, STX_RDEV_MINOR);
+            int rdev = (rdevMinor & 0xff) | (rdevMajor << 8) | ((rdevMinor & ~0xff) << 12);
+            Attr attr = new Attr(buf.get(JAVA_LONG, STX_INO), Short.toUnsignedInt(buf.get(JAVA_SHORT, STX_MODE)),
+                    buf.get(JAVA_INT, STX_NLINK), buf.get(JAVA_INT, STX_UID), buf.get(JAVA_INT, STX_GID), rdev,
+                    buf.get(JAVA_LONG, STX_SIZE), buf.get(JAVA_LONG, STX_BLOCKS), buf.get(JAVA_INT, STX_BLKSIZE),
+                    atime, mtime, ctime);
             long dev = ((long) buf.get(JAVA_INT, STX_DEV_MAJOR) << 32) | Integer.toUnsignedLong(buf.get(JAVA_INT, STX_DEV_MINOR));
-            return new Stat(dev, buf.get(JAVA_LONG, STX_INO), Short.toUnsignedInt(buf.get(JAVA_SHORT, STX_MODE)),
-                    buf.get(JAVA_INT, STX_NLINK), buf.get(JAVA_INT, STX_UID), buf.get(JAVA_INT, STX_GID),
-                    buf.get(JAVA_INT, STX_RDEV_MAJOR), buf.get(JAVA_INT, STX_RDEV_MINOR), buf.get(JAVA_LONG, STX_SIZE),
-                    buf.get(JAVA_LONG, STX_BLOCKS), buf.get(JAVA_INT, STX_BLKSIZE), timestamp(buf, STX_ATIME),
-                    timestamp(buf, STX_MTIME), timestamp(buf, STX_CTIME),
-                    (mask & STATX_BTIME) != 0 ? timestamp(buf, STX_BTIME) : null);
+            return new Stat(dev, attr, (mask & STATX_BTIME) != 0 ? timestamp(buf, STX_BTIME, ctime) : null);
         } catch (FuseException e) {
             throw e;
         } catch (Throwable t) {
@@ -459,14 +615,25 @@ public final class FileSyscalls {
         }
     }
 
-    private static Instant timestamp(MemorySegment buf, long at) {
-        return Instant.ofEpochSecond(buf.get(JAVA_LONG, at + TS_SEC), Integer.toUnsignedLong(buf.get(JAVA_INT, at + TS_NSEC)));
+    /**
+     * The timestamp at {@code at}, or {@code same} if that is the same instant: an inode's times
+     * are often equal (all four of a file never changed since it was made; mtime and ctime after
+     * a write), and an Instant, immutable, can stand for several.
+     */
+    private static Instant timestamp(MemorySegment buf, long at, Instant same) {
+        long seconds = buf.get(JAVA_LONG, at + TS_SEC);
+        long nanos = Integer.toUnsignedLong(buf.get(JAVA_INT, at + TS_NSEC));
+        if (same != null && same.getEpochSecond() == seconds && same.getNano() == nanos) {
+            return same;
+        }
+        return Instant.ofEpochSecond(seconds, nanos);
     }
 
     public static void mkdirat(int dirfd, String name, int mode) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Mkdirat.HANDLE.invokeExact(state, dirfd, cString(arena, name), mode) < 0) {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Mkdirat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, name), mode) < 0) {
                 throw failure("mkdirat", name, state);
             }
         } catch (FuseException e) {
@@ -478,9 +645,10 @@ public final class FileSyscalls {
 
     /** mknodat(2); {@code device} is a {@code dev_t} as glibc's makedev builds it. */
     public static void mknodat(int dirfd, String name, int mode, long device) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Mknodat.HANDLE.invokeExact(state, dirfd, cString(arena, name), mode, device) < 0) {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Mknodat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, name), mode, device) < 0) {
                 throw failure("mknodat", name, state);
             }
         } catch (FuseException e) {
@@ -497,9 +665,11 @@ public final class FileSyscalls {
     }
 
     public static void symlinkat(String target, int dirfd, String name) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Symlinkat.HANDLE.invokeExact(state, cString(arena, target), dirfd, cString(arena, name)) < 0) {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Symlinkat.HANDLE.invokeExact(state, cString(scratch.firstString, target), dirfd,
+                    cString(scratch.secondString, name)) < 0) {
                 throw failure("symlinkat", name, state);
             }
         } catch (FuseException e) {
@@ -511,10 +681,12 @@ public final class FileSyscalls {
 
     /** readlinkat(2) as raw bytes; with "" it reads the symlink an O_PATH descriptor refers to. */
     public static byte[] readlinkat(int dirfd, String path) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(PATH_MAX);
-            MemorySegment state = errnoState();
-            long n = (long) Readlinkat.HANDLE.invokeExact(state, dirfd, cString(arena, path), buf, (long) PATH_MAX);
+        try {
+            Scratch scratch = scratch();
+            MemorySegment buf = scratch.secondString;
+            MemorySegment state = scratch.callState;
+            long n = (long) Readlinkat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), buf,
+                    (long) PATH_MAX);
             if (n < 0) {
                 throw failure("readlinkat", path, state);
             }
@@ -529,10 +701,11 @@ public final class FileSyscalls {
     /** renameat2(2) with RENAME_NOREPLACE (1), RENAME_EXCHANGE (2) or RENAME_WHITEOUT (4). */
     public static void renameat2(int olddirfd, String oldName, int newdirfd, String newName, int flags)
             throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Renameat2.HANDLE.invokeExact(state, olddirfd, cString(arena, oldName), newdirfd, cString(arena, newName),
-                    flags) < 0) {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Renameat2.HANDLE.invokeExact(state, olddirfd, cString(scratch.firstString, oldName), newdirfd,
+                    cString(scratch.secondString, newName), flags) < 0) {
                 throw failure("renameat2", oldName, state);
             }
         } catch (FuseException e) {
@@ -543,10 +716,11 @@ public final class FileSyscalls {
     }
 
     public static void linkat(int olddirfd, String oldPath, int newdirfd, String newName, int flags) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Linkat.HANDLE.invokeExact(state, olddirfd, cString(arena, oldPath), newdirfd, cString(arena, newName),
-                    flags) < 0) {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Linkat.HANDLE.invokeExact(state, olddirfd, cString(scratch.firstString, oldPath), newdirfd,
+                    cString(scratch.secondString, newName), flags) < 0) {
                 throw failure("linkat", newName, state);
             }
         } catch (FuseException e) {
@@ -558,9 +732,10 @@ public final class FileSyscalls {
 
     /** unlinkat(2); AT_REMOVEDIR makes it rmdir. */
     public static void unlinkat(int dirfd, String name, int flags) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Unlinkat.HANDLE.invokeExact(state, dirfd, cString(arena, name), flags) < 0) {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Unlinkat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, name), flags) < 0) {
                 throw failure("unlinkat", name, state);
             }
         } catch (FuseException e) {
@@ -572,9 +747,10 @@ public final class FileSyscalls {
 
     /** fchmodat(2); glibc's follows the path (flags 0), so an O_PATH descriptor is named by its {@link #procPath}. */
     public static void fchmodat(int dirfd, String path, int mode, int flags) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Fchmodat.HANDLE.invokeExact(state, dirfd, cString(arena, path), mode, flags) < 0) {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Fchmodat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), mode, flags) < 0) {
                 throw failure("fchmodat", path, state);
             }
         } catch (FuseException e) {
@@ -586,9 +762,11 @@ public final class FileSyscalls {
 
     /** fchownat(2); -1 leaves the owner or group unchanged. */
     public static void fchownat(int dirfd, String path, int uid, int gid, int flags) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Fchownat.HANDLE.invokeExact(state, dirfd, cString(arena, path), uid, gid, flags) < 0) {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Fchownat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), uid, gid,
+                    flags) < 0) {
                 throw failure("fchownat", path, state);
             }
         } catch (FuseException e) {
@@ -605,14 +783,16 @@ public final class FileSyscalls {
      */
     public static void utimensat(int dirfd, String path, long atimeSeconds, long atimeNanos, long mtimeSeconds,
                                  long mtimeNanos, int flags) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment times = arena.allocate(TIMESPEC, 2);
+        try {
+            Scratch scratch = scratch();
+            MemorySegment times = scratch.struct;
             times.set(JAVA_LONG, TIMESPEC_SEC, atimeSeconds);
             times.set(JAVA_LONG, TIMESPEC_NSEC, atimeNanos);
             times.set(JAVA_LONG, TIMESPEC.byteSize() + TIMESPEC_SEC, mtimeSeconds);
             times.set(JAVA_LONG, TIMESPEC.byteSize() + TIMESPEC_NSEC, mtimeNanos);
-            MemorySegment state = errnoState();
-            if ((int) Utimensat.HANDLE.invokeExact(state, dirfd, cString(arena, path), times, flags) < 0) {
+            MemorySegment state = scratch.callState;
+            if ((int) Utimensat.HANDLE.invokeExact(state, dirfd, cString(scratch.firstString, path), times,
+                    flags) < 0) {
                 throw failure("utimensat", path, state);
             }
         } catch (FuseException e) {
@@ -685,22 +865,21 @@ public final class FileSyscalls {
         if (pieces.size() > IOV_MAX) {
             throw new IllegalArgumentException("pwritev of " + pieces.size() + " pieces; at most " + IOV_MAX);
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment iovecs = arena.allocate(Syscalls.IOVEC, Math.max(1, pieces.size()));
-            long base = Syscalls.IOVEC.byteOffset(groupElement("iov_base"));
-            long length = Syscalls.IOVEC.byteOffset(groupElement("iov_len"));
+        for (int i = 0; i < pieces.size(); i++) {
+            if (!pieces.get(i).isNative()) {
+                return pwritevCopied(fd, pieces, offset);
+            }
+        }
+        try {
+            Scratch scratch = scratch();
+            MemorySegment iovecs = scratch.iovecs();
             for (int i = 0; i < pieces.size(); i++) {
                 MemorySegment piece = pieces.get(i);
-                if (!piece.isNative()) {
-                    MemorySegment copy = arena.allocate(Math.max(1, piece.byteSize())).asSlice(0, piece.byteSize());
-                    MemorySegment.copy(piece, 0, copy, 0, piece.byteSize());
-                    piece = copy;
-                }
                 long at = i * Syscalls.IOVEC.byteSize();
-                iovecs.set(ADDRESS, at + base, piece);
-                iovecs.set(JAVA_LONG, at + length, piece.byteSize());
+                iovecs.set(ADDRESS, at + IOV_BASE, piece);
+                iovecs.set(JAVA_LONG, at + IOV_LEN, piece.byteSize());
             }
-            MemorySegment state = errnoState();
+            MemorySegment state = scratch.callState;
             long n = (long) Pwritev.HANDLE.invokeExact(state, fd, iovecs, pieces.size(), offset);
             if (n < 0) {
                 throw failure("pwritev", state);
@@ -710,6 +889,23 @@ public final class FileSyscalls {
             throw e;
         } catch (Throwable t) {
             throw unexpected(t);
+        }
+    }
+
+    /** {@link #pwritev} of pieces some of which are on the heap: those go through native copies. */
+    private static long pwritevCopied(int fd, List<MemorySegment> pieces, long offset) throws FuseException {
+        try (Arena arena = Arena.ofConfined()) {
+            List<MemorySegment> copies = new ArrayList<>(pieces.size());
+            for (MemorySegment piece : pieces) {
+                if (piece.isNative()) {
+                    copies.add(piece);
+                } else {
+                    MemorySegment copy = arena.allocate(Math.max(1, piece.byteSize())).asSlice(0, piece.byteSize());
+                    MemorySegment.copy(piece, 0, copy, 0, piece.byteSize());
+                    copies.add(copy);
+                }
+            }
+            return pwritev(fd, copies, offset);
         }
     }
 
@@ -727,9 +923,10 @@ public final class FileSyscalls {
     }
 
     public static void truncate(String path, long length) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Truncate.HANDLE.invokeExact(state, cString(arena, path), length) < 0) {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Truncate.HANDLE.invokeExact(state, cString(scratch.firstString, path), length) < 0) {
                 throw failure("truncate", path, state);
             }
         } catch (FuseException e) {
@@ -785,10 +982,13 @@ public final class FileSyscalls {
     /** copy_file_range(2) at explicit offsets (the descriptors' positions are not used); returns the bytes copied. */
     public static long copyFileRange(int fdIn, long offsetIn, int fdOut, long offsetOut, long length, int flags)
             throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment in = arena.allocateFrom(JAVA_LONG, offsetIn);
-            MemorySegment out = arena.allocateFrom(JAVA_LONG, offsetOut);
-            MemorySegment state = errnoState();
+        try {
+            Scratch scratch = scratch();
+            MemorySegment in = scratch.struct.asSlice(0, JAVA_LONG);
+            MemorySegment out = scratch.struct.asSlice(JAVA_LONG.byteSize(), JAVA_LONG);
+            in.set(JAVA_LONG, 0, offsetIn);
+            out.set(JAVA_LONG, 0, offsetOut);
+            MemorySegment state = scratch.callState;
             long n = (long) CopyFileRange.HANDLE.invokeExact(state, fdIn, in, fdOut, out, length, flags);
             if (n < 0) {
                 throw failure("copy_file_range", state);
@@ -807,9 +1007,10 @@ public final class FileSyscalls {
 
     /** fstatvfs(3); works on O_PATH descriptors. */
     public static StatVfs fstatvfs(int fd) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(STATVFS);
-            MemorySegment state = errnoState();
+        try {
+            Scratch scratch = scratch();
+            MemorySegment buf = scratch.struct;
+            MemorySegment state = scratch.callState;
             if ((int) Fstatvfs.HANDLE.invokeExact(state, fd, buf) < 0) {
                 throw failure("fstatvfs", state);
             }
@@ -824,23 +1025,46 @@ public final class FileSyscalls {
         }
     }
 
-    // ---- extended attributes (by path: O_PATH descriptors take no f*xattr calls, their procPath does)
+    // ---- extended attributes, of the inode a descriptor names, through its /proc/self/fd path:
+    // O_PATH descriptors take no f*xattr calls, and the path works for symbolic links too
+
+    /**
+     * The failure of getxattr for an attribute the inode does not have, which the kernel asks
+     * about before every write (security.capability) and most inodes answer: one shared instance.
+     * Sharing it is safe: it has no stack trace to fill in, its cause is set (to none) so that
+     * initCause fails, and the engine only reads its errno (and its message, for a log); nothing
+     * in javafuse adds suppressed exceptions to a handler's failure. Standing for every
+     * attribute, it names none.
+     */
+    private static final FuseException NO_SUCH_ATTRIBUTE =
+            new FuseException(Errno.ENODATA, "getxattr: " + Errno.name(Errno.ENODATA), null);
 
     /** getxattr(2) of the whole value, however long it is. */
-    public static byte[] getxattr(String path, String name) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cPath = cString(arena, path);
-            MemorySegment cName = cString(arena, name);
-            MemorySegment state = errnoState();
+    public static byte[] getxattr(int fd, String name) throws FuseException {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment cPath = procPath(scratch.firstString, fd);
+            MemorySegment cName = cString(scratch.secondString, name);
+            MemorySegment state = scratch.callState;
             while (true) {
                 long size = (long) Getxattr.HANDLE.invokeExact(state, cPath, cName, MemorySegment.NULL, 0L);
                 if (size < 0) {
-                    throw failure("getxattr", name, state);
+                    throw lastErrno(state) == Errno.ENODATA ? NO_SUCH_ATTRIBUTE : failure("getxattr", name, state);
                 }
-                MemorySegment value = arena.allocate(Math.max(1, size));
-                long n = (long) Getxattr.HANDLE.invokeExact(state, cPath, cName, value, size);
-                if (n >= 0) {
-                    return value.asSlice(0, n).toArray(JAVA_BYTE);
+                // Most values fit the struct part; a larger one gets memory of its own.
+                if (size <= scratch.struct.byteSize()) {
+                    long n = (long) Getxattr.HANDLE.invokeExact(state, cPath, cName, scratch.struct, size);
+                    if (n >= 0) {
+                        return scratch.struct.asSlice(0, n).toArray(JAVA_BYTE);
+                    }
+                } else {
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment value = arena.allocate(size);
+                        long n = (long) Getxattr.HANDLE.invokeExact(state, cPath, cName, value, size);
+                        if (n >= 0) {
+                            return value.asSlice(0, n).toArray(JAVA_BYTE);
+                        }
+                    }
                 }
                 if (lastErrno(state) != Errno.ERANGE) {
                     throw failure("getxattr", name, state);
@@ -855,16 +1079,20 @@ public final class FileSyscalls {
     }
 
     /** setxattr(2) with XATTR_CREATE (1) or XATTR_REPLACE (2) or 0. */
-    public static void setxattr(String path, String name, MemorySegment value, int flags) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment nativeValue = value;
-            if (!value.isNative()) {
-                nativeValue = arena.allocate(Math.max(1, value.byteSize())).asSlice(0, value.byteSize());
-                MemorySegment.copy(value, 0, nativeValue, 0, value.byteSize());
+    public static void setxattr(int fd, String name, MemorySegment value, int flags) throws FuseException {
+        if (!value.isNative()) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment copy = arena.allocate(Math.max(1, value.byteSize())).asSlice(0, value.byteSize());
+                MemorySegment.copy(value, 0, copy, 0, value.byteSize());
+                setxattr(fd, name, copy, flags);
+                return;
             }
-            MemorySegment state = errnoState();
-            if ((int) Setxattr.HANDLE.invokeExact(state, cString(arena, path), cString(arena, name), nativeValue,
-                    value.byteSize(), flags) < 0) {
+        }
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Setxattr.HANDLE.invokeExact(state, procPath(scratch.firstString, fd),
+                    cString(scratch.secondString, name), value, value.byteSize(), flags) < 0) {
                 throw failure("setxattr", name, state);
             }
         } catch (FuseException e) {
@@ -875,22 +1103,32 @@ public final class FileSyscalls {
     }
 
     /** listxattr(2): the names, in the order the filesystem keeps them. */
-    public static List<String> listxattr(String path) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cPath = cString(arena, path);
-            MemorySegment state = errnoState();
+    public static List<String> listxattr(int fd) throws FuseException {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment cPath = procPath(scratch.firstString, fd);
+            MemorySegment state = scratch.callState;
             while (true) {
                 long size = (long) Listxattr.HANDLE.invokeExact(state, cPath, MemorySegment.NULL, 0L);
                 if (size < 0) {
-                    throw failure("listxattr", path, state);
+                    throw failure("listxattr", procPath(fd), state);
                 }
-                MemorySegment list = arena.allocate(Math.max(1, size));
-                long n = (long) Listxattr.HANDLE.invokeExact(state, cPath, list, size);
-                if (n >= 0) {
-                    return nulSeparated(list.asSlice(0, n).toArray(JAVA_BYTE));
+                if (size <= scratch.secondString.byteSize()) {
+                    long n = (long) Listxattr.HANDLE.invokeExact(state, cPath, scratch.secondString, size);
+                    if (n >= 0) {
+                        return nulSeparated(scratch.secondString.asSlice(0, n).toArray(JAVA_BYTE));
+                    }
+                } else {
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment list = arena.allocate(size);
+                        long n = (long) Listxattr.HANDLE.invokeExact(state, cPath, list, size);
+                        if (n >= 0) {
+                            return nulSeparated(list.asSlice(0, n).toArray(JAVA_BYTE));
+                        }
+                    }
                 }
                 if (lastErrno(state) != Errno.ERANGE) {
-                    throw failure("listxattr", path, state);
+                    throw failure("listxattr", procPath(fd), state);
                 }
             }
         } catch (FuseException e) {
@@ -914,10 +1152,12 @@ public final class FileSyscalls {
         return names;
     }
 
-    public static void removexattr(String path, String name) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = errnoState();
-            if ((int) Removexattr.HANDLE.invokeExact(state, cString(arena, path), cString(arena, name)) < 0) {
+    public static void removexattr(int fd, String name) throws FuseException {
+        try {
+            Scratch scratch = scratch();
+            MemorySegment state = scratch.callState;
+            if ((int) Removexattr.HANDLE.invokeExact(state, procPath(scratch.firstString, fd),
+                    cString(scratch.secondString, name)) < 0) {
                 throw failure("removexattr", name, state);
             }
         } catch (FuseException e) {
@@ -956,14 +1196,15 @@ public final class FileSyscalls {
      * of type F_UNLCK), F_OFD_SETLK takes or releases one and fails with EAGAIN on a conflict.
      */
     public static RecordLock fcntlLock(int fd, int command, RecordLock lock) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment flock = arena.allocate(FLOCK);
+        try {
+            Scratch scratch = scratch();
+            MemorySegment flock = scratch.struct;
             flock.set(JAVA_SHORT, L_TYPE, (short) lock.type());
             flock.set(JAVA_SHORT, L_WHENCE, (short) SEEK_SET);
             flock.set(JAVA_LONG, L_START, lock.start());
             flock.set(JAVA_LONG, L_LEN, lock.length());
             flock.set(JAVA_INT, L_PID, 0);
-            MemorySegment state = errnoState();
+            MemorySegment state = scratch.callState;
             if ((int) FcntlPointer.HANDLE.invokeExact(state, fd, command, flock) < 0) {
                 throw failure("fcntl(" + command + ")", state);
             }
@@ -1052,10 +1293,11 @@ public final class FileSyscalls {
     }
 
     public static Capabilities capget() throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment header = capHeader(arena);
-            MemorySegment data = arena.allocate(CAP_DATA, 2);
-            MemorySegment state = errnoState();
+        try {
+            Scratch scratch = scratch();
+            MemorySegment header = capHeader(scratch.struct);
+            MemorySegment data = capData(scratch.struct);
+            MemorySegment state = scratch.callState;
             if ((int) Capget.HANDLE.invokeExact(state, header, data) < 0) {
                 throw failure("capget", state);
             }
@@ -1069,13 +1311,14 @@ public final class FileSyscalls {
 
     /** capset(2) of the calling thread only (the bare system call). */
     public static void capset(Capabilities capabilities) throws FuseException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment header = capHeader(arena);
-            MemorySegment data = arena.allocate(CAP_DATA, 2);
+        try {
+            Scratch scratch = scratch();
+            MemorySegment header = capHeader(scratch.struct);
+            MemorySegment data = capData(scratch.struct);
             setCapWord(data, "effective", capabilities.effective());
             setCapWord(data, "permitted", capabilities.permitted());
             setCapWord(data, "inheritable", capabilities.inheritable());
-            MemorySegment state = errnoState();
+            MemorySegment state = scratch.callState;
             if ((int) Capset.HANDLE.invokeExact(state, header, data) < 0) {
                 throw failure("capset", state);
             }
@@ -1086,11 +1329,16 @@ public final class FileSyscalls {
         }
     }
 
-    private static MemorySegment capHeader(Arena arena) {
-        MemorySegment header = arena.allocate(CAP_HEADER);
+    /** The capability header at the start of {@code struct}, and the two data structs after it. */
+    private static MemorySegment capHeader(MemorySegment struct) {
+        MemorySegment header = struct.asSlice(0, CAP_HEADER);
         header.set(JAVA_INT, offset(CAP_HEADER, "version"), LINUX_CAPABILITY_VERSION_3);
         header.set(JAVA_INT, offset(CAP_HEADER, "pid"), 0);
         return header;
+    }
+
+    private static MemorySegment capData(MemorySegment struct) {
+        return struct.asSlice(CAP_HEADER.byteSize(), CAP_DATA.byteSize() * 2, CAP_DATA.byteAlignment());
     }
 
     private static long capWord(MemorySegment data, String field) {

@@ -116,6 +116,9 @@ final class BackingFiles {
 
     /** Called before handle {@code fh} is closed: the last release of an inode drops its backing id. */
     synchronized void released(Request request, long fh) {
+        if (handles.isEmpty()) {
+            return; // no handle counted (passthrough off): nothing to box the handle for
+        }
         Long nodeId = handles.remove(fh);
         if (nodeId == null) {
             return;

@@ -7,11 +7,13 @@ import io.javafuse.api.FuseException;
 import io.javafuse.sys.FileSyscalls;
 import io.javafuse.sys.FileSyscalls.Stat;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -19,24 +21,43 @@ import java.util.concurrent.locks.ReentrantLock;
  * inode however many names lead to it, so hard links and a file renamed behind our back are the
  * same node. Node ids are never reused.
  *
- * <p>One lock guards the key map and every lookup count; it is held only for map and counter
- * updates, never across a system call other than closing a descriptor found to be a duplicate.
+ * <p>A node id names a slot of an array and the slot's generation: {@code generation << 32 |
+ * slot}. Finding the inode of a node id, which nearly every request does, is one array read
+ * with no lock, no hashing and no boxed key. A slot freed by FORGET is used again with its
+ * generation one higher, so an old node id never finds the new inode; a slot whose generation
+ * would overflow is never used again. Ids start at 2^32, far from the root's 1.
+ *
+ * <p>One lock guards the key map, the slots' bookkeeping and every lookup count; it is held only
+ * for map and counter updates, never across a system call other than closing a descriptor found
+ * to be a duplicate. Slots are written under the lock with release semantics and read without
+ * it; a read that finds nothing (which the kernel never causes) looks again under the lock, so
+ * that an inode just added is found however the reader learned its id.
  */
 final class InodeTable {
     private record Key(long dev, long ino) {}
 
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Inode[].class);
+    private static final long SLOT_MASK = 0xffff_ffffL;
+    private static final int FIRST_CAPACITY = 1024;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<Key, Inode> byKey = new HashMap<>();
-    private final ConcurrentHashMap<Long, Inode> byId = new ConcurrentHashMap<>();
+    /** The inodes by slot; replaced by a larger copy when full (under the lock). */
+    private volatile Inode[] slots = new Inode[FIRST_CAPACITY];
+    /** Per slot, the generation its next inode gets. */
+    private int[] generations = new int[FIRST_CAPACITY];
+    /** Freed slots, used again last-freed first. */
+    private int[] freeSlots = new int[FIRST_CAPACITY];
+    private int freeCount;
+    /** Slots below this have been used; the ones above never. */
+    private int slotsUsed;
     private final Inode root;
-    private long nextNodeId = FileSystem.ROOT_ID + 1;
 
     /** @param rootFd the O_PATH descriptor of the source directory, which the table now owns */
     InodeTable(int rootFd, Stat rootStat) {
         root = new Inode(FileSystem.ROOT_ID, rootFd, rootStat.dev(), rootStat.ino(), FileMode.type(rootStat.mode()));
         root.lookups = 1;
         byKey.put(new Key(root.dev, root.ino), root);
-        byId.put(root.nodeId, root);
     }
 
     Inode root() {
@@ -45,11 +66,31 @@ final class InodeTable {
 
     /** The inode of a node id the kernel names; ESTALE if it was forgotten (which the kernel never does). */
     Inode get(long nodeId) throws FuseException {
-        Inode inode = byId.get(nodeId);
+        if (nodeId == FileSystem.ROOT_ID) {
+            return root;
+        }
+        Inode inode = inSlot(slots, nodeId);
         if (inode == null) {
-            throw new FuseException(Errno.ESTALE, "node " + nodeId + " is not known");
+            lock.lock();
+            try {
+                inode = inSlot(slots, nodeId);
+            } finally {
+                lock.unlock();
+            }
+            if (inode == null) {
+                throw new FuseException(Errno.ESTALE, "node " + nodeId + " is not known");
+            }
         }
         return inode;
+    }
+
+    private static Inode inSlot(Inode[] table, long nodeId) {
+        long slot = nodeId & SLOT_MASK;
+        if (slot >= table.length) {
+            return null;
+        }
+        Inode inode = (Inode) SLOT.getAcquire(table, (int) slot);
+        return inode != null && inode.nodeId == nodeId ? inode : null;
     }
 
     /**
@@ -64,10 +105,12 @@ final class InodeTable {
         try {
             known = byKey.get(key);
             if (known == null) {
-                Inode inode = new Inode(nextNodeId++, fd, stat.dev(), stat.ino(), FileMode.type(stat.mode()));
+                int slot = freeSlot();
+                long nodeId = (long) generations[slot] << 32 | slot;
+                Inode inode = new Inode(nodeId, fd, stat.dev(), stat.ino(), FileMode.type(stat.mode()));
                 inode.lookups = 1;
                 byKey.put(key, inode);
-                byId.put(inode.nodeId, inode);
+                SLOT.setRelease(slots, slot, inode);
                 return inode;
             }
             if (known != root) {
@@ -78,6 +121,21 @@ final class InodeTable {
         }
         FileSyscalls.closeQuietly(fd);
         return known;
+    }
+
+    /** A slot for a new inode, the table grown if none is free; called under the lock. */
+    private int freeSlot() {
+        if (freeCount > 0) {
+            return freeSlots[--freeCount];
+        }
+        if (slotsUsed == slots.length) {
+            int capacity = slots.length * 2;
+            slots = Arrays.copyOf(slots, capacity);
+            generations = Arrays.copyOf(generations, capacity);
+        }
+        int slot = slotsUsed++;
+        generations[slot] = 1;
+        return slot;
     }
 
     /** Counts one more lookup of an inode the kernel holds (a new name for it, as link(2) makes). */
@@ -102,17 +160,28 @@ final class InodeTable {
      * (it is out of the table then, and the caller closes its descriptor), otherwise null.
      */
     Inode forget(long nodeId, long count) {
+        if (nodeId == FileSystem.ROOT_ID) {
+            return null;
+        }
         lock.lock();
         try {
-            Inode inode = byId.get(nodeId);
-            if (inode == null || inode == root) {
+            Inode inode = inSlot(slots, nodeId);
+            if (inode == null) {
                 return null;
             }
             inode.lookups -= Math.min(count, inode.lookups);
             if (inode.lookups > 0) {
                 return null;
             }
-            byId.remove(nodeId);
+            int slot = (int) (nodeId & SLOT_MASK);
+            SLOT.setRelease(slots, slot, (Inode) null);
+            if (generations[slot] < Integer.MAX_VALUE) {
+                generations[slot]++;
+                if (freeCount == freeSlots.length) {
+                    freeSlots = Arrays.copyOf(freeSlots, freeSlots.length * 2);
+                }
+                freeSlots[freeCount++] = slot;
+            }
             byKey.remove(new Key(inode.dev, inode.ino));
             return inode;
         } finally {
@@ -120,18 +189,26 @@ final class InodeTable {
         }
     }
 
-    /** How many inodes are known, the root included. */
+    /** How many inodes are known, the root included (each is in the key map). */
     int size() {
-        return byId.size();
+        lock.lock();
+        try {
+            return byKey.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Empties the table (the root included) and returns what was in it, for closing. */
+    /**
+     * Empties the table (the root included) and returns what was in it, for closing. The slots
+     * in use stay out of the free list, so that no node id is ever handed out twice.
+     */
     List<Inode> clear() {
         lock.lock();
         try {
-            List<Inode> all = new ArrayList<>(byId.values());
-            byId.clear();
+            List<Inode> all = new ArrayList<>(byKey.values());
             byKey.clear();
+            slots = new Inode[slots.length];
             return all;
         } finally {
             lock.unlock();

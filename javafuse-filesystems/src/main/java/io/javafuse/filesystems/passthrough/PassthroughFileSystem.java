@@ -240,7 +240,7 @@ public final class PassthroughFileSystem implements FileSystem {
      * links by (st_dev, st_ino), such as cp -a, tar and du, would take unrelated files for one.
      */
     private Entry lookupChild(Inode dir, String name) throws FuseException {
-        int fd = FileSyscalls.openat(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+        int fd = FileSyscalls.openForLookup(dir.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         Stat stat;
         try {
             stat = FileSyscalls.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
@@ -255,7 +255,7 @@ public final class PassthroughFileSystem implements FileSystem {
     }
 
     private static Entry entry(Inode inode, Stat stat) {
-        return new Entry(inode.nodeId, 0, attr(stat), null, null);
+        return new Entry(inode.nodeId, 0, stat.attr(), null, null);
     }
 
     @Override
@@ -333,13 +333,13 @@ public final class PassthroughFileSystem implements FileSystem {
 
     @Override
     public Attr getattr(Request request, long nodeId, long fh) throws IOException {
-        return attr(stat(inodes.get(nodeId)));
+        return stat(inodes.get(nodeId)).attr();
     }
 
     @Override
     public Statx statx(Request request, long nodeId, long fh, int flags, int mask) throws IOException {
         Stat stat = stat(inodes.get(nodeId));
-        return new Statx(attr(stat), stat.btime());
+        return new Statx(stat.attr(), stat.btime());
     }
 
     @Override
@@ -371,7 +371,7 @@ public final class PassthroughFileSystem implements FileSystem {
                     seconds(changes.mtime()), nanos(changes.mtime(), changes.mtimeNow()),
                     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
         }
-        return attr(stat(inode));
+        return stat(inode).attr();
     }
 
     /**
@@ -380,14 +380,13 @@ public final class PassthroughFileSystem implements FileSystem {
      * to the filesystem, and this process, being root, would keep them.
      */
     private static void killSetIdBits(Inode inode) throws FuseException {
-        String path = procPath(inode.fd);
         int mode = stat(inode).mode();
         int kept = mode & ~(FileMode.S_ISUID | ((mode & S_IXGRP) != 0 ? FileMode.S_ISGID : 0));
         if (kept != mode) {
-            FileSyscalls.fchmodat(AT_FDCWD, path, kept & FileMode.PERMISSIONS, 0);
+            FileSyscalls.fchmodat(AT_FDCWD, procPath(inode.fd), kept & FileMode.PERMISSIONS, 0);
         }
         try {
-            FileSyscalls.removexattr(path, "security.capability");
+            FileSyscalls.removexattr(inode.fd, "security.capability");
         } catch (FuseException e) {
             if (e.errno() != Errno.ENODATA && e.errno() != Errno.EOPNOTSUPP) {
                 throw e;
@@ -412,13 +411,6 @@ public final class PassthroughFileSystem implements FileSystem {
         return FileSyscalls.statx(inode.fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
     }
 
-    /** The source's attributes as they are; the device number as the kernel encodes it (new_encode_dev). */
-    private static Attr attr(Stat s) {
-        int rdev = (s.rdevMinor() & 0xff) | (s.rdevMajor() << 8) | ((s.rdevMinor() & ~0xff) << 12);
-        return new Attr(s.ino(), s.mode(), s.nlink(), s.uid(), s.gid(), rdev, s.size(), s.blocks(), s.blksize(),
-                s.atime(), s.mtime(), s.ctime());
-    }
-
     // ---- files
 
     @Override
@@ -428,7 +420,7 @@ public final class PassthroughFileSystem implements FileSystem {
             throw new FuseException(Errno.ELOOP);
         }
         // Reopening the O_PATH descriptor through /proc opens the very inode, wherever it now is.
-        int fd = FileSyscalls.openat(AT_FDCWD, procPath(inode.fd), sourceFlags(flags), 0);
+        int fd = FileSyscalls.reopen(inode.fd, sourceFlags(flags));
         return backing.opened(request, nodeId, fd);
     }
 
@@ -465,7 +457,7 @@ public final class PassthroughFileSystem implements FileSystem {
     /** The entry and handle of a file just created and open on {@code fd}; its inode is the one fd has open. */
     private Created created(Request request, int fd) throws FuseException {
         try {
-            int pathFd = FileSyscalls.openat(AT_FDCWD, procPath(fd), O_PATH | O_CLOEXEC, 0);
+            int pathFd = FileSyscalls.reopen(fd, O_PATH | O_CLOEXEC);
             Stat stat;
             try {
                 stat = FileSyscalls.statx(pathFd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
@@ -501,7 +493,8 @@ public final class PassthroughFileSystem implements FileSystem {
         long total = 0;
         long wanted = destination.byteSize();
         while (total < wanted) {
-            long n = FileSyscalls.pread(fd, destination.asSlice(total), offset + total);
+            // No slice for the first (usually only) call: it reads into the whole destination.
+            long n = FileSyscalls.pread(fd, total == 0 ? destination : destination.asSlice(total), offset + total);
             if (n == 0) {
                 break;
             }
@@ -522,7 +515,7 @@ public final class PassthroughFileSystem implements FileSystem {
         while (total < length) {
             long n;
             try {
-                n = FileSyscalls.pwrite(fd, data.asSlice(total), offset + total);
+                n = FileSyscalls.pwrite(fd, total == 0 ? data : data.asSlice(total), offset + total);
             } catch (FuseException e) {
                 if (total > 0) {
                     break; // what was written counts, as for write(2); the error comes with the next write
@@ -726,28 +719,29 @@ public final class PassthroughFileSystem implements FileSystem {
                 (int) s.blockSize(), (int) s.nameMax(), (int) s.fragmentSize());
     }
 
-    // ---- extended attributes: on the /proc/self/fd path, which names the inode itself (a
-    // symbolic link's too), since O_PATH descriptors take no f*xattr calls
+    // ---- extended attributes: FileSyscalls reaches the inode through its descriptor's
+    // /proc/self/fd path, which names the inode itself (a symbolic link's too), since O_PATH
+    // descriptors take no f*xattr calls
 
     @Override
     public void setxattr(Request request, long nodeId, String name, MemorySegment value, int flags)
             throws IOException {
-        FileSyscalls.setxattr(procPath(inodes.get(nodeId).fd), name, value, flags);
+        FileSyscalls.setxattr(inodes.get(nodeId).fd, name, value, flags);
     }
 
     @Override
     public byte[] getxattr(Request request, long nodeId, String name) throws IOException {
-        return FileSyscalls.getxattr(procPath(inodes.get(nodeId).fd), name);
+        return FileSyscalls.getxattr(inodes.get(nodeId).fd, name);
     }
 
     @Override
     public List<String> listxattr(Request request, long nodeId) throws IOException {
-        return new ArrayList<>(FileSyscalls.listxattr(procPath(inodes.get(nodeId).fd)));
+        return new ArrayList<>(FileSyscalls.listxattr(inodes.get(nodeId).fd));
     }
 
     @Override
     public void removexattr(Request request, long nodeId, String name) throws IOException {
-        FileSyscalls.removexattr(procPath(inodes.get(nodeId).fd), name);
+        FileSyscalls.removexattr(inodes.get(nodeId).fd, name);
     }
 
     // ---- locks

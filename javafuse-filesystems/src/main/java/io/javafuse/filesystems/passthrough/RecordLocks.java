@@ -84,14 +84,13 @@ final class RecordLocks implements AutoCloseable {
     }
 
     private static int reopen(Inode inode) throws FuseException {
-        String path = FileSyscalls.procPath(inode.fd);
         int flags = FileSyscalls.O_CLOEXEC | FileSyscalls.O_NONBLOCK;
         FuseException last = null;
         // A read lock needs a readable descriptor and a write lock a writable one; a file that
         // cannot be opened for writing (read-only source, running program) can still be read-locked.
         for (int access : new int[] {FileSyscalls.O_RDWR, FileSyscalls.O_RDONLY, FileSyscalls.O_WRONLY}) {
             try {
-                return FileSyscalls.openat(FileSyscalls.AT_FDCWD, path, flags | access, 0);
+                return FileSyscalls.reopen(inode.fd, flags | access);
             } catch (FuseException e) {
                 if (e.errno() != Errno.EROFS && e.errno() != Errno.ETXTBSY && e.errno() != Errno.EACCES
                         && e.errno() != Errno.EPERM) {
@@ -108,6 +107,9 @@ final class RecordLocks implements AutoCloseable {
         Description description;
         lock.lock();
         try {
+            if (descriptors.isEmpty()) {
+                return; // the usual case, a file never locked: no key to make for every FLUSH
+            }
             description = descriptors.remove(new Owner(nodeId, owner));
         } finally {
             lock.unlock();
@@ -119,13 +121,15 @@ final class RecordLocks implements AutoCloseable {
 
     /** The last descriptor of a handle is closed: the owners that locked through it have closed the file. */
     void releaseHandle(long fh) {
-        List<Integer> closing = new ArrayList<>();
+        List<Integer> closing;
         lock.lock();
         try {
-            Set<Taken> taken = takenByHandle.remove(fh);
+            // Most handles never locked: nothing to box the handle for, nor to collect.
+            Set<Taken> taken = takenByHandle.isEmpty() ? null : takenByHandle.remove(fh);
             if (taken == null) {
                 return;
             }
+            closing = new ArrayList<>(taken.size());
             for (Taken t : taken) {
                 // Only the description used through this handle: one opened after a FLUSH is newer.
                 if (descriptors.remove(t.owner(), t.description())) {

@@ -77,6 +77,42 @@ class PassthroughFileSystemTest {
     }
 
     @Test
+    void nodeIdsOfForgottenInodesStayUnknownWhenTheirPlacesAreUsedAgain() throws Exception {
+        // More inodes than the table first has room for, half forgotten, then as many new ones.
+        int count = 1100;
+        for (int i = 0; i < 2 * count; i++) {
+            Files.createFile(source.resolve("f" + i));
+        }
+        List<Long> forgotten = new ArrayList<>();
+        List<Long> kept = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long nodeId = fs.lookup(ROOT, FileSystem.ROOT_ID, "f" + i).nodeId();
+            (i % 2 == 0 ? forgotten : kept).add(nodeId);
+        }
+        forgotten.forEach(nodeId -> fs.forget(nodeId, 1));
+        List<Long> added = new ArrayList<>();
+        for (int i = count; i < 2 * count; i++) {
+            added.add(fs.lookup(ROOT, FileSystem.ROOT_ID, "f" + i).nodeId());
+        }
+
+        assertThat(fs.inodeCount()).isEqualTo(1 + kept.size() + added.size());
+        assertThat(added).doesNotHaveDuplicates().doesNotContainAnyElementsOf(forgotten)
+                .doesNotContainAnyElementsOf(kept).doesNotContain(FileSystem.ROOT_ID);
+        for (long nodeId : forgotten) {
+            assertThatThrownBy(() -> fs.getattr(ROOT, nodeId, FileSystem.NO_HANDLE))
+                    .isInstanceOfSatisfying(FuseException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ESTALE));
+        }
+        for (int i = 0; i < kept.size(); i++) {
+            long ino = (long) Files.getAttribute(source.resolve("f" + (2 * i + 1)), "unix:ino");
+            assertThat(fs.getattr(ROOT, kept.get(i), FileSystem.NO_HANDLE).ino()).isEqualTo(ino);
+        }
+        for (int i = 0; i < added.size(); i++) {
+            long ino = (long) Files.getAttribute(source.resolve("f" + (count + i)), "unix:ino");
+            assertThat(fs.getattr(ROOT, added.get(i), FileSystem.NO_HANDLE).ino()).isEqualTo(ino);
+        }
+    }
+
+    @Test
     void theRootIsNeverForgottenAndItsParentIsItself() throws Exception {
         fs.forget(FileSystem.ROOT_ID, 1000);
         Entry parent = fs.lookup(ROOT, FileSystem.ROOT_ID, "..");
