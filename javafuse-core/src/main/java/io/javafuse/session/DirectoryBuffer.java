@@ -9,6 +9,7 @@ import io.javafuse.api.FileMode;
 import io.javafuse.api.Names;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static io.javafuse.abi.Structs.align;
 import static io.javafuse.abi.Structs.u32;
@@ -43,6 +44,20 @@ final class DirectoryBuffer implements DirectoryFiller, DirectoryPlusFiller {
     }
 
     @Override
+    public boolean add(MemorySegment name, long ino, int mode, long nextOffset) {
+        int nameLength = (int) name.byteSize();
+        long recordLength = align(Dirent.SIZE + nameLength);
+        if (position + recordLength > reply.byteSize()) {
+            return false;
+        }
+        writeHeader(position, nameLength, ino, mode, nextOffset);
+        MemorySegment.copy(name, 0, reply, position + Dirent.NAME, nameLength);
+        pad(position + Dirent.NAME + nameLength, position + recordLength);
+        position += recordLength;
+        return true;
+    }
+
+    @Override
     public boolean fits(String name) {
         return position + align(DirentPlus.SIZE + Names.encode(name).length) <= reply.byteSize();
     }
@@ -63,12 +78,22 @@ final class DirectoryBuffer implements DirectoryFiller, DirectoryPlusFiller {
     }
 
     private void writeDirent(long at, byte[] name, long ino, int mode, long nextOffset, long recordLength) {
+        writeHeader(at, name.length, ino, mode, nextOffset);
+        MemorySegment.copy(name, 0, reply, ValueLayout.JAVA_BYTE, at + Dirent.NAME, name.length);
+        pad(at + Dirent.NAME + name.length, at + recordLength);
+    }
+
+    private void writeHeader(long at, int nameLength, long ino, int mode, long nextOffset) {
         u64(reply, at + Dirent.INO, ino);
         u64(reply, at + Dirent.OFF, nextOffset);
-        u32(reply, at + Dirent.NAMELEN, name.length);
+        u32(reply, at + Dirent.NAMELEN, nameLength);
         u32(reply, at + Dirent.TYPE, FileMode.type(mode) >>> 12);
-        MemorySegment.copy(name, 0, reply, java.lang.foreign.ValueLayout.JAVA_BYTE, at + Dirent.NAME, name.length);
-        long padding = recordLength - Dirent.SIZE - name.length;
-        reply.asSlice(at + Dirent.NAME + name.length, padding).fill((byte) 0);
+    }
+
+    /** Zeroes the few bytes up to the record's 8-byte boundary (no slice for so little). */
+    private void pad(long from, long to) {
+        for (long at = from; at < to; at++) {
+            reply.set(ValueLayout.JAVA_BYTE, at, (byte) 0);
+        }
     }
 }

@@ -1219,14 +1219,6 @@ public final class FileSyscalls {
 
     // ---- directories
 
-    /** One {@code linux_dirent64}: the name as raw bytes, and the offset of the entry after it. */
-    public record Dirent(long ino, long nextOffset, int type, byte[] name, int recordLength) {
-        /** The name as the API carries it (see {@link Names}). */
-        public String nameString() {
-            return Names.decode(name);
-        }
-    }
-
     /** getdents64(2) into {@code buffer} (native); returns the bytes filled, 0 at the end of the directory. */
     public static long getdents64(int fd, MemorySegment buffer) throws FuseException {
         try {
@@ -1243,18 +1235,62 @@ public final class FileSyscalls {
         }
     }
 
-    /** The entry at {@code at} in a buffer {@link #getdents64} filled. */
-    public static Dirent dirent(MemorySegment buffer, long at) {
-        int recordLength = Short.toUnsignedInt(buffer.get(JAVA_SHORT, at + D_RECLEN));
-        long nameStart = at + D_NAME;
-        long nameEnd = nameStart;
-        long limit = at + recordLength;
-        while (nameEnd < limit && buffer.get(JAVA_BYTE, nameEnd) != 0) {
-            nameEnd++;
+    /**
+     * Reads the {@code linux_dirent64} records of a buffer {@link #getdents64} filled, one at a
+     * time and without copying them: a directory listing of thousands of names then allocates
+     * nothing per name unless it wants a {@code String}. What it returns is valid until it moves
+     * to another record or the buffer is filled again.
+     */
+    public static final class DirentReader {
+        private final MemorySegment buffer;
+        private long at;
+        private int recordLength;
+        private int nameLength;
+
+        public DirentReader(MemorySegment buffer) {
+            this.buffer = buffer;
         }
-        return new Dirent(buffer.get(JAVA_LONG, at + D_INO), buffer.get(JAVA_LONG, at + D_OFF),
-                Byte.toUnsignedInt(buffer.get(JAVA_BYTE, at + D_TYPE)),
-                buffer.asSlice(nameStart, nameEnd - nameStart).toArray(JAVA_BYTE), recordLength);
+
+        /** Moves to the record that starts at {@code at}. */
+        public void moveTo(long at) {
+            this.at = at;
+            recordLength = Short.toUnsignedInt(buffer.get(JAVA_SHORT, at + D_RECLEN));
+            long nameStart = at + D_NAME;
+            long nameEnd = nameStart;
+            long limit = at + recordLength;
+            while (nameEnd < limit && buffer.get(JAVA_BYTE, nameEnd) != 0) {
+                nameEnd++;
+            }
+            nameLength = (int) (nameEnd - nameStart);
+        }
+
+        public long ino() {
+            return buffer.get(JAVA_LONG, at + D_INO);
+        }
+
+        /** The cookie that continues the listing after this entry. */
+        public long nextOffset() {
+            return buffer.get(JAVA_LONG, at + D_OFF);
+        }
+
+        /** The {@code DT_*} type. */
+        public int type() {
+            return Byte.toUnsignedInt(buffer.get(JAVA_BYTE, at + D_TYPE));
+        }
+
+        public int recordLength() {
+            return recordLength;
+        }
+
+        /** The name's bytes, in place. */
+        public MemorySegment name() {
+            return buffer.asSlice(at + D_NAME, nameLength);
+        }
+
+        /** The name as the API carries it (see {@link Names}). */
+        public String nameString() {
+            return Names.decode(name().toArray(JAVA_BYTE));
+        }
     }
 
     // ---- the calling thread's identity

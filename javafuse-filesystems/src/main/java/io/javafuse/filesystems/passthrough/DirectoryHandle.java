@@ -1,7 +1,7 @@
 package io.javafuse.filesystems.passthrough;
 
 import io.javafuse.sys.FileSyscalls;
-import io.javafuse.sys.FileSyscalls.Dirent;
+import io.javafuse.sys.FileSyscalls.DirentReader;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -29,13 +29,15 @@ final class DirectoryHandle implements AutoCloseable {
 
     @FunctionalInterface
     interface EntryConsumer {
-        Taken accept(Dirent entry) throws IOException;
+        /** {@code entry} is valid during the call only. */
+        Taken accept(DirentReader entry) throws IOException;
     }
 
     final Inode inode;
     final int fd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buffer = arena.allocate(BUFFER_SIZE, 8);
+    private final DirentReader entries = new DirentReader(buffer);
     private final ReentrantLock lock = new ReentrantLock();
     /**
      * The cookie of the last entry the kernel got: the offset its next request carries when it
@@ -70,14 +72,14 @@ final class DirectoryHandle implements AutoCloseable {
                         return;
                     }
                 }
-                Dirent entry = FileSyscalls.dirent(buffer, next);
-                Taken taken = consumer.accept(entry);
+                entries.moveTo(next);
+                Taken taken = consumer.accept(entries);
                 if (taken == Taken.STOP) {
                     return;
                 }
-                next += entry.recordLength();
+                next += entries.recordLength();
                 if (taken == Taken.YES) {
-                    position = entry.nextOffset();
+                    position = entries.nextOffset();
                 }
             }
         } finally {

@@ -21,7 +21,6 @@ import io.javafuse.api.StatFs;
 import io.javafuse.api.Statx;
 import io.javafuse.filesystems.passthrough.DirectoryHandle.Taken;
 import io.javafuse.sys.FileSyscalls;
-import io.javafuse.sys.FileSyscalls.Dirent;
 import io.javafuse.sys.FileSyscalls.RecordLock;
 import io.javafuse.sys.FileSyscalls.Stat;
 import io.javafuse.sys.FileSyscalls.StatVfs;
@@ -653,7 +652,7 @@ public final class PassthroughFileSystem implements FileSystem {
 
     @Override
     public void readdir(Request request, long nodeId, long fh, long offset, DirectoryFiller out) throws IOException {
-        directory(fh).list(offset, entry -> taken(out.add(entry.nameString(), entry.ino(), entry.type() << 12,
+        directory(fh).list(offset, entry -> taken(out.add(entry.name(), entry.ino(), entry.type() << 12,
                 entry.nextOffset())));
     }
 
