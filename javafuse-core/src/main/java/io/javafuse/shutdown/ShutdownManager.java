@@ -62,6 +62,8 @@ public final class ShutdownManager {
     private volatile Duration drainingTimeout = Duration.ofSeconds(5);
     private volatile Duration unmountingTimeout = Duration.ofSeconds(8);
     private volatile String forceReason;
+    /** Set when a force aborted the connection itself, outside the shutdown thread. */
+    private volatile boolean abortedByForce;
 
     public ShutdownManager(Target target) {
         this.target = target;
@@ -111,6 +113,7 @@ public final class ShutdownManager {
             forceReason = why;
         }
         if (!start(why, Duration.ZERO) && !target.isClosed()) {
+            abortedByForce = true;
             target.abort();
         }
         return completion;
@@ -161,7 +164,7 @@ public final class ShutdownManager {
                 try {
                     target.unmount();
                 } catch (Exception e) {
-                    failure = "unmount failed: " + e.getMessage();
+                    failure = forceReason != null ? "forced: " + forceReason : "unmount failed: " + e.getMessage();
                 }
             }
             if (failure == null && !await(target::isClosed, phaseDeadline(phaseStart, unmountingTimeout, deadline))) {
@@ -174,6 +177,11 @@ public final class ShutdownManager {
                 awaitUntil(target::isClosed, System.nanoTime() + AFTER_ABORT.toNanos());
             }
             phases.put(ShutdownState.UNMOUNTING, millis(System.nanoTime() - phaseStart));
+            // The abort can end the session between two polls, so the waits above may all have
+            // succeeded: callers still got ENOTCONN, and that is not a graceful shutdown.
+            if (failure == null && abortedByForce) {
+                failure = "forced: " + forceReason;
+            }
         } catch (RuntimeException | Error e) {
             // An Error too: a process out of descriptors cannot even load a class, and the mount
             // must still come down.
