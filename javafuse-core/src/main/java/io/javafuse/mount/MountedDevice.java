@@ -72,11 +72,23 @@ public final class MountedDevice {
         try {
             Syscalls.umount2(mountpoint.toString(), 0);
         } catch (FuseException e) {
-            if (e.errno() == Errno.EBUSY) {
-                Syscalls.umount2(mountpoint.toString(), Syscalls.MNT_DETACH);
-            } else if (e.errno() != Errno.EINVAL && e.errno() != Errno.ENOENT) {
-                throw e;
+            if (e.errno() != Errno.EBUSY) {
+                throwUnlessGone(e);
+                return;
             }
+            try {
+                Syscalls.umount2(mountpoint.toString(), Syscalls.MNT_DETACH);
+            } catch (FuseException again) {
+                // A forced shutdown on another thread may have detached it in between.
+                throwUnlessGone(again);
+            }
+        }
+    }
+
+    /** EINVAL (no longer a mount point) and ENOENT mean the mount is gone already: what was wanted. */
+    private static void throwUnlessGone(FuseException e) throws FuseException {
+        if (e.errno() != Errno.EINVAL && e.errno() != Errno.ENOENT) {
+            throw e;
         }
     }
 
