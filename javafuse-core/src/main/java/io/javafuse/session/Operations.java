@@ -236,9 +236,13 @@ final class Operations {
         completion.finished(r, errno, 0);
     }
 
+    /**
+     * One small method per operation, called from a small switch: a method this size stays
+     * compiled (one that held every operation was too large for C1 and fell back to the
+     * interpreter whenever C2's code was thrown away), and each operation is compiled and
+     * optimized on its own.
+     */
     private void dispatch(FuseRequest r) throws IOException {
-        MemorySegment b = r.buffer();
-        long node = r.nodeId();
         Opcode op = r.opcode();
         if (op == null) {
             answerError(r, Errno.ENOSYS);
@@ -246,182 +250,47 @@ final class Operations {
         }
         FileSystem fs = target(r);
         switch (op) {
-            case LOOKUP -> answer(r, fs.lookup(r, node, string(r, ARGS)), this::entry);
-            case FORGET -> {
-                fs.forget(node, u64(b, ARGS + ForgetIn.NLOOKUP));
-                completion.finished(r, 0, 0);
-            }
-            case BATCH_FORGET -> {
-                int count = u32(b, ARGS + BatchForgetIn.COUNT);
-                long at = ARGS + BatchForgetIn.SIZE;
-                for (int i = 0; i < count && at + ForgetOne.SIZE <= r.argumentsEnd(); i++, at += ForgetOne.SIZE) {
-                    fs.forget(u64(b, at + ForgetOne.NODEID), u64(b, at + ForgetOne.NLOOKUP));
-                }
-                completion.finished(r, 0, 0);
-            }
-            case GETATTR -> {
-                long fh = (u32(b, ARGS + GetattrIn.GETATTR_FLAGS) & GetattrIn.GETATTR_FH) != 0
-                        ? u64(b, ARGS + GetattrIn.FH) : FileSystem.NO_HANDLE;
-                answer(r, fs.getattr(r, node, fh), this::attrOut);
-            }
-            case SETATTR -> answer(r, fs.setattr(r, node, setAttr(b)), this::attrOut);
-            case READLINK -> answer(r, fs.readlink(r, node), Operations::bytes);
-            case SYMLINK -> {
-                String name = string(r, ARGS);
-                String target = string(r, ARGS + byteLength(b, ARGS) + 1);
-                answer(r, fs.symlink(r, node, name, target), this::entry);
-            }
-            case MKNOD -> answer(r, fs.mknod(r, node, string(r, ARGS + MknodIn.SIZE), u32(b, ARGS + MknodIn.MODE),
-                    u32(b, ARGS + MknodIn.RDEV), u32(b, ARGS + MknodIn.UMASK)), this::entry);
-            case MKDIR -> answer(r, fs.mkdir(r, node, string(r, ARGS + MkdirIn.SIZE), u32(b, ARGS + MkdirIn.MODE),
-                    u32(b, ARGS + MkdirIn.UMASK)), this::entry);
-            case UNLINK -> {
-                fs.unlink(r, node, string(r, ARGS));
-                done(r);
-            }
-            case RMDIR -> {
-                fs.rmdir(r, node, string(r, ARGS));
-                done(r);
-            }
-            case RENAME -> rename(r, u64(b, ARGS + RenameIn.NEWDIR), 0, ARGS + RenameIn.SIZE);
-            case RENAME2 -> rename(r, u64(b, ARGS + Rename2In.NEWDIR), u32(b, ARGS + Rename2In.FLAGS),
+            case LOOKUP -> lookup(r, fs);
+            case FORGET -> forget(r, fs);
+            case BATCH_FORGET -> batchForget(r, fs);
+            case GETATTR -> getattr(r, fs);
+            case SETATTR -> answer(r, fs.setattr(r, r.nodeId(), setAttr(r.buffer())), this::attrOut);
+            case READLINK -> answer(r, fs.readlink(r, r.nodeId()), Operations::bytes);
+            case SYMLINK -> symlink(r, fs);
+            case MKNOD -> mknod(r, fs);
+            case MKDIR -> mkdir(r, fs);
+            case UNLINK -> unlink(r, fs);
+            case RMDIR -> rmdir(r, fs);
+            case RENAME -> rename(r, u64(r.buffer(), ARGS + RenameIn.NEWDIR), 0, ARGS + RenameIn.SIZE);
+            case RENAME2 -> rename(r, u64(r.buffer(), ARGS + Rename2In.NEWDIR), u32(r.buffer(), ARGS + Rename2In.FLAGS),
                     ARGS + Rename2In.SIZE);
-            case LINK -> answer(r, fs.link(r, u64(b, ARGS + LinkIn.OLDNODEID), node, string(r, ARGS + LinkIn.SIZE)),
-                    this::entry);
-            case OPEN -> {
-                int flags = u32(b, ARGS + OpenIn.FLAGS);
-                answer(r, fs.open(r, node, flags), (buffer, at, open) -> openOut(buffer, at, opened(node, flags, open)));
-            }
-            case OPENDIR -> answer(r, fs.opendir(r, node, u32(b, ARGS + OpenIn.FLAGS)), Operations::openOut);
-            case READ -> {
-                int size = (int) Math.min(Integer.toUnsignedLong(u32(b, ARGS + ReadIn.SIZE_)), b.byteSize() - BODY);
-                long fh = u64(b, ARGS + ReadIn.FH);
-                long offset = u64(b, ARGS + ReadIn.OFFSET);
-                ReadSource source = fs.readSource(r, node, fh, offset, size);
-                if (source != null) {
-                    answerFrom(r, source, size);
-                    return;
-                }
-                int read = fs.read(r, node, fh, offset, r.replyBody(size));
-                if (r.deferred() == null) {
-                    int length = Math.clamp(read, 0, size);
-                    reply(r, length, length); // the common case: no boxing, no encoder
-                } else {
-                    answer(r, read, (buffer, at, n) -> Math.clamp(n, 0, size));
-                }
-            }
-            case WRITE -> {
-                int size = u32(b, ARGS + WriteIn.SIZE_);
-                long dataAt = ARGS + WriteIn.SIZE;
-                if (dataAt + Integer.toUnsignedLong(size) > r.argumentsEnd()) {
-                    answerError(r, Errno.EINVAL);
-                    return;
-                }
-                MemorySegment data = r.readOnlySlice(dataAt, size);
-                if (r.writeQueue() != null) {
-                    writes.write(r, r.writeQueue(), u64(b, ARGS + WriteIn.OFFSET), data);
-                    return;
-                }
-                int written = fs.write(r, node, u64(b, ARGS + WriteIn.FH), u64(b, ARGS + WriteIn.OFFSET), data,
-                        u32(b, ARGS + WriteIn.WRITE_FLAGS));
-                if (r.deferred() == null) {
-                    replyWritten(r, written);
-                } else {
-                    answer(r, written, Operations::writeOut);
-                }
-            }
-            case STATFS -> answer(r, fs.statfs(r, node), Operations::statfsOut);
-            case RELEASE -> {
-                if (!queueBarrier(r, u64(b, ARGS + ReleaseIn.FH), WriteQueues.Barrier.RELEASE)) {
-                    fs.release(r, node, u64(b, ARGS + ReleaseIn.FH), u32(b, ARGS + ReleaseIn.FLAGS));
-                    done(r);
-                }
-            }
-            case RELEASEDIR -> {
-                fs.releasedir(r, node, u64(b, ARGS + ReleaseIn.FH));
-                done(r);
-            }
-            case FSYNC -> {
-                if (!queueBarrier(r, u64(b, ARGS + FsyncIn.FH), WriteQueues.Barrier.FSYNC)) {
-                    fs.fsync(r, node, u64(b, ARGS + FsyncIn.FH),
-                            (u32(b, ARGS + FsyncIn.FSYNC_FLAGS) & FsyncIn.FDATASYNC) != 0);
-                    done(r);
-                }
-            }
-            case FSYNCDIR -> {
-                fs.fsyncdir(r, node, u64(b, ARGS + FsyncIn.FH),
-                        (u32(b, ARGS + FsyncIn.FSYNC_FLAGS) & FsyncIn.FDATASYNC) != 0);
-                done(r);
-            }
-            case FLUSH -> {
-                if (!queueBarrier(r, u64(b, ARGS + FlushIn.FH), WriteQueues.Barrier.FLUSH)) {
-                    fs.flush(r, node, u64(b, ARGS + FlushIn.FH), u64(b, ARGS + FlushIn.LOCK_OWNER));
-                    done(r);
-                }
-            }
-            case SETXATTR -> {
-                long nameAt = ARGS + (setxattrExt ? SetxattrIn.SIZE : SetxattrIn.COMPAT_SIZE);
-                int size = u32(b, ARGS + SetxattrIn.SIZE_);
-                long valueAt = nameAt + byteLength(b, nameAt) + 1;
-                if (valueAt + Integer.toUnsignedLong(size) > r.argumentsEnd()) {
-                    throw new FuseException(Errno.EINVAL, "SETXATTR value runs past the request");
-                }
-                fs.setxattr(r, node, xattrName(r, nameAt), r.readOnlySlice(valueAt, size),
-                        u32(b, ARGS + SetxattrIn.FLAGS));
-                done(r);
-            }
-            case GETXATTR -> {
-                int size = u32(b, ARGS + GetxattrIn.SIZE_);
-                answer(r, fs.getxattr(r, node, xattrName(r, ARGS + GetxattrIn.SIZE)),
-                        (buffer, at, value) -> sized(buffer, at, value, size));
-            }
-            case LISTXATTR -> {
-                int size = u32(b, ARGS + GetxattrIn.SIZE_);
-                answer(r, fs.listxattr(r, node), (buffer, at, names) -> sized(buffer, at, nulSeparated(names), size));
-            }
-            case REMOVEXATTR -> {
-                fs.removexattr(r, node, xattrName(r, ARGS));
-                done(r);
-            }
-            case ACCESS -> {
-                fs.access(r, node, u32(b, ARGS + AccessIn.MASK));
-                done(r);
-            }
-            case CREATE -> {
-                int flags = u32(b, ARGS + CreateIn.FLAGS);
-                answer(r, fs.create(r, node, string(r, ARGS + CreateIn.SIZE), u32(b, ARGS + CreateIn.MODE),
-                        u32(b, ARGS + CreateIn.UMASK), flags), (buffer, at, c) -> created(buffer, at, c, flags));
-            }
-            case TMPFILE -> {
-                int flags = u32(b, ARGS + CreateIn.FLAGS);
-                answer(r, fs.tmpfile(r, node, u32(b, ARGS + CreateIn.MODE), u32(b, ARGS + CreateIn.UMASK), flags),
-                        (buffer, at, c) -> created(buffer, at, c, flags));
-            }
+            case LINK -> link(r, fs);
+            case OPEN -> open(r, fs);
+            case OPENDIR -> answer(r, fs.opendir(r, r.nodeId(), u32(r.buffer(), ARGS + OpenIn.FLAGS)), Operations::openOut);
+            case READ -> read(r, fs);
+            case WRITE -> write(r, fs);
+            case STATFS -> answer(r, fs.statfs(r, r.nodeId()), Operations::statfsOut);
+            case RELEASE -> release(r, fs);
+            case RELEASEDIR -> releasedir(r, fs);
+            case FSYNC -> fsync(r, fs);
+            case FSYNCDIR -> fsyncdir(r, fs);
+            case FLUSH -> flush(r, fs);
+            case SETXATTR -> setxattr(r, fs);
+            case GETXATTR -> getxattr(r, fs);
+            case LISTXATTR -> listxattr(r, fs);
+            case REMOVEXATTR -> removexattr(r, fs);
+            case ACCESS -> access(r, fs);
+            case CREATE -> create(r, fs);
+            case TMPFILE -> tmpfile(r, fs);
             case READDIR, READDIRPLUS -> readdir(r, op == Opcode.READDIRPLUS);
-            case GETLK -> answer(r, fs.getlk(r, node, u64(b, ARGS + LkIn.FH), u64(b, ARGS + LkIn.OWNER),
-                    lock(b, ARGS + LkIn.LK)), Operations::lockOut);
+            case GETLK -> getlk(r, fs);
             case SETLK, SETLKW -> setlk(r, op == Opcode.SETLKW);
-            case FALLOCATE -> {
-                fs.fallocate(r, node, u64(b, ARGS + FallocateIn.FH), u64(b, ARGS + FallocateIn.OFFSET),
-                        u64(b, ARGS + FallocateIn.LENGTH), u32(b, ARGS + FallocateIn.MODE));
-                done(r);
-            }
-            case LSEEK -> answer(r, fs.lseek(r, node, u64(b, ARGS + LseekIn.FH),
-                    u64(b, ARGS + LseekIn.OFFSET), u32(b, ARGS + LseekIn.WHENCE)), Operations::lseekOut);
-            case COPY_FILE_RANGE -> answer(r, fs.copyFileRange(r, node,
-                    u64(b, ARGS + CopyFileRangeIn.FH_IN), u64(b, ARGS + CopyFileRangeIn.OFF_IN),
-                    u64(b, ARGS + CopyFileRangeIn.NODEID_OUT), u64(b, ARGS + CopyFileRangeIn.FH_OUT),
-                    u64(b, ARGS + CopyFileRangeIn.OFF_OUT), u64(b, ARGS + CopyFileRangeIn.LEN),
-                    (int) u64(b, ARGS + CopyFileRangeIn.FLAGS)),
-                    (buffer, at, n) -> writeOut(buffer, at, (int) Math.min(n, Integer.MAX_VALUE)));
+            case FALLOCATE -> fallocate(r, fs);
+            case LSEEK -> lseek(r, fs);
+            case COPY_FILE_RANGE -> copyFileRange(r, fs);
             case IOCTL -> ioctl(r);
             case POLL -> poll(r);
-            case STATX -> {
-                long fh = (u32(b, ARGS + StatxIn.GETATTR_FLAGS) & GetattrIn.GETATTR_FH) != 0
-                        ? u64(b, ARGS + StatxIn.FH) : FileSystem.NO_HANDLE;
-                answer(r, fs.statx(r, node, fh, u32(b, ARGS + StatxIn.SX_FLAGS), u32(b, ARGS + StatxIn.SX_MASK)),
-                        this::statxOut);
-            }
+            case STATX -> statx(r, fs);
             case DESTROY -> {
                 destroy.run();
                 done(r);
@@ -430,6 +299,232 @@ final class Operations {
             // INIT and INTERRUPT are the session's; the rest are not for a filesystem of this kind.
             default -> answerError(r, Errno.ENOSYS);
         }
+    }
+
+    private void lookup(FuseRequest r, FileSystem fs) throws IOException {
+        answer(r, fs.lookup(r, r.nodeId(), string(r, ARGS)), this::entry);
+    }
+
+    private void forget(FuseRequest r, FileSystem fs) {
+        fs.forget(r.nodeId(), u64(r.buffer(), ARGS + ForgetIn.NLOOKUP));
+        completion.finished(r, 0, 0);
+    }
+
+    private void batchForget(FuseRequest r, FileSystem fs) {
+        MemorySegment b = r.buffer();
+        int count = u32(b, ARGS + BatchForgetIn.COUNT);
+        long at = ARGS + BatchForgetIn.SIZE;
+        for (int i = 0; i < count && at + ForgetOne.SIZE <= r.argumentsEnd(); i++, at += ForgetOne.SIZE) {
+            fs.forget(u64(b, at + ForgetOne.NODEID), u64(b, at + ForgetOne.NLOOKUP));
+        }
+        completion.finished(r, 0, 0);
+    }
+
+    private void getattr(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        long fh = (u32(b, ARGS + GetattrIn.GETATTR_FLAGS) & GetattrIn.GETATTR_FH) != 0
+                ? u64(b, ARGS + GetattrIn.FH) : FileSystem.NO_HANDLE;
+        answer(r, fs.getattr(r, r.nodeId(), fh), this::attrOut);
+    }
+
+    private void symlink(FuseRequest r, FileSystem fs) throws IOException {
+        String name = string(r, ARGS);
+        String target = string(r, ARGS + byteLength(r.buffer(), ARGS) + 1);
+        answer(r, fs.symlink(r, r.nodeId(), name, target), this::entry);
+    }
+
+    private void mknod(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        answer(r, fs.mknod(r, r.nodeId(), string(r, ARGS + MknodIn.SIZE), u32(b, ARGS + MknodIn.MODE),
+                u32(b, ARGS + MknodIn.RDEV), u32(b, ARGS + MknodIn.UMASK)), this::entry);
+    }
+
+    private void mkdir(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        answer(r, fs.mkdir(r, r.nodeId(), string(r, ARGS + MkdirIn.SIZE), u32(b, ARGS + MkdirIn.MODE),
+                u32(b, ARGS + MkdirIn.UMASK)), this::entry);
+    }
+
+    private void unlink(FuseRequest r, FileSystem fs) throws IOException {
+        fs.unlink(r, r.nodeId(), string(r, ARGS));
+        done(r);
+    }
+
+    private void rmdir(FuseRequest r, FileSystem fs) throws IOException {
+        fs.rmdir(r, r.nodeId(), string(r, ARGS));
+        done(r);
+    }
+
+    private void link(FuseRequest r, FileSystem fs) throws IOException {
+        answer(r, fs.link(r, u64(r.buffer(), ARGS + LinkIn.OLDNODEID), r.nodeId(), string(r, ARGS + LinkIn.SIZE)),
+                this::entry);
+    }
+
+    private void open(FuseRequest r, FileSystem fs) throws IOException {
+        long node = r.nodeId();
+        int flags = u32(r.buffer(), ARGS + OpenIn.FLAGS);
+        answer(r, fs.open(r, node, flags), (buffer, at, open) -> openOut(buffer, at, opened(node, flags, open)));
+    }
+
+    private void read(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        long node = r.nodeId();
+        int size = (int) Math.min(Integer.toUnsignedLong(u32(b, ARGS + ReadIn.SIZE_)), b.byteSize() - BODY);
+        long fh = u64(b, ARGS + ReadIn.FH);
+        long offset = u64(b, ARGS + ReadIn.OFFSET);
+        ReadSource source = fs.readSource(r, node, fh, offset, size);
+        if (source != null) {
+            answerFrom(r, source, size);
+            return;
+        }
+        int read = fs.read(r, node, fh, offset, r.replyBody(size));
+        if (r.deferred() == null) {
+            int length = Math.clamp(read, 0, size);
+            reply(r, length, length); // the common case: no boxing, no encoder
+        } else {
+            answer(r, read, (buffer, at, n) -> Math.clamp(n, 0, size));
+        }
+    }
+
+    private void write(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        int size = u32(b, ARGS + WriteIn.SIZE_);
+        long dataAt = ARGS + WriteIn.SIZE;
+        if (dataAt + Integer.toUnsignedLong(size) > r.argumentsEnd()) {
+            answerError(r, Errno.EINVAL);
+            return;
+        }
+        MemorySegment data = r.readOnlySlice(dataAt, size);
+        if (r.writeQueue() != null) {
+            writes.write(r, r.writeQueue(), u64(b, ARGS + WriteIn.OFFSET), data);
+            return;
+        }
+        int written = fs.write(r, r.nodeId(), u64(b, ARGS + WriteIn.FH), u64(b, ARGS + WriteIn.OFFSET), data,
+                u32(b, ARGS + WriteIn.WRITE_FLAGS));
+        if (r.deferred() == null) {
+            replyWritten(r, written);
+        } else {
+            answer(r, written, Operations::writeOut);
+        }
+    }
+
+    private void release(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        if (!queueBarrier(r, u64(b, ARGS + ReleaseIn.FH), WriteQueues.Barrier.RELEASE)) {
+            fs.release(r, r.nodeId(), u64(b, ARGS + ReleaseIn.FH), u32(b, ARGS + ReleaseIn.FLAGS));
+            done(r);
+        }
+    }
+
+    private void releasedir(FuseRequest r, FileSystem fs) throws IOException {
+        fs.releasedir(r, r.nodeId(), u64(r.buffer(), ARGS + ReleaseIn.FH));
+        done(r);
+    }
+
+    private void fsync(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        if (!queueBarrier(r, u64(b, ARGS + FsyncIn.FH), WriteQueues.Barrier.FSYNC)) {
+            fs.fsync(r, r.nodeId(), u64(b, ARGS + FsyncIn.FH), (u32(b, ARGS + FsyncIn.FSYNC_FLAGS) & FsyncIn.FDATASYNC) != 0);
+            done(r);
+        }
+    }
+
+    private void fsyncdir(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        fs.fsyncdir(r, r.nodeId(), u64(b, ARGS + FsyncIn.FH), (u32(b, ARGS + FsyncIn.FSYNC_FLAGS) & FsyncIn.FDATASYNC) != 0);
+        done(r);
+    }
+
+    private void flush(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        if (!queueBarrier(r, u64(b, ARGS + FlushIn.FH), WriteQueues.Barrier.FLUSH)) {
+            fs.flush(r, r.nodeId(), u64(b, ARGS + FlushIn.FH), u64(b, ARGS + FlushIn.LOCK_OWNER));
+            done(r);
+        }
+    }
+
+    private void setxattr(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        long nameAt = ARGS + (setxattrExt ? SetxattrIn.SIZE : SetxattrIn.COMPAT_SIZE);
+        int size = u32(b, ARGS + SetxattrIn.SIZE_);
+        long valueAt = nameAt + byteLength(b, nameAt) + 1;
+        if (valueAt + Integer.toUnsignedLong(size) > r.argumentsEnd()) {
+            throw new FuseException(Errno.EINVAL, "SETXATTR value runs past the request");
+        }
+        fs.setxattr(r, r.nodeId(), xattrName(r, nameAt), r.readOnlySlice(valueAt, size), u32(b, ARGS + SetxattrIn.FLAGS));
+        done(r);
+    }
+
+    private void getxattr(FuseRequest r, FileSystem fs) throws IOException {
+        int size = u32(r.buffer(), ARGS + GetxattrIn.SIZE_);
+        answer(r, fs.getxattr(r, r.nodeId(), xattrName(r, ARGS + GetxattrIn.SIZE)),
+                (buffer, at, value) -> sized(buffer, at, value, size));
+    }
+
+    private void listxattr(FuseRequest r, FileSystem fs) throws IOException {
+        int size = u32(r.buffer(), ARGS + GetxattrIn.SIZE_);
+        answer(r, fs.listxattr(r, r.nodeId()), (buffer, at, names) -> sized(buffer, at, nulSeparated(names), size));
+    }
+
+    private void removexattr(FuseRequest r, FileSystem fs) throws IOException {
+        fs.removexattr(r, r.nodeId(), xattrName(r, ARGS));
+        done(r);
+    }
+
+    private void access(FuseRequest r, FileSystem fs) throws IOException {
+        fs.access(r, r.nodeId(), u32(r.buffer(), ARGS + AccessIn.MASK));
+        done(r);
+    }
+
+    private void create(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        int flags = u32(b, ARGS + CreateIn.FLAGS);
+        answer(r, fs.create(r, r.nodeId(), string(r, ARGS + CreateIn.SIZE), u32(b, ARGS + CreateIn.MODE),
+                u32(b, ARGS + CreateIn.UMASK), flags), (buffer, at, c) -> created(buffer, at, c, flags));
+    }
+
+    private void tmpfile(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        int flags = u32(b, ARGS + CreateIn.FLAGS);
+        answer(r, fs.tmpfile(r, r.nodeId(), u32(b, ARGS + CreateIn.MODE), u32(b, ARGS + CreateIn.UMASK), flags),
+                (buffer, at, c) -> created(buffer, at, c, flags));
+    }
+
+    private void getlk(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        answer(r, fs.getlk(r, r.nodeId(), u64(b, ARGS + LkIn.FH), u64(b, ARGS + LkIn.OWNER), lock(b, ARGS + LkIn.LK)),
+                Operations::lockOut);
+    }
+
+    private void fallocate(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        fs.fallocate(r, r.nodeId(), u64(b, ARGS + FallocateIn.FH), u64(b, ARGS + FallocateIn.OFFSET),
+                u64(b, ARGS + FallocateIn.LENGTH), u32(b, ARGS + FallocateIn.MODE));
+        done(r);
+    }
+
+    private void lseek(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        answer(r, fs.lseek(r, r.nodeId(), u64(b, ARGS + LseekIn.FH), u64(b, ARGS + LseekIn.OFFSET),
+                u32(b, ARGS + LseekIn.WHENCE)), Operations::lseekOut);
+    }
+
+    private void copyFileRange(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        answer(r, fs.copyFileRange(r, r.nodeId(),
+                u64(b, ARGS + CopyFileRangeIn.FH_IN), u64(b, ARGS + CopyFileRangeIn.OFF_IN),
+                u64(b, ARGS + CopyFileRangeIn.NODEID_OUT), u64(b, ARGS + CopyFileRangeIn.FH_OUT),
+                u64(b, ARGS + CopyFileRangeIn.OFF_OUT), u64(b, ARGS + CopyFileRangeIn.LEN),
+                (int) u64(b, ARGS + CopyFileRangeIn.FLAGS)),
+                (buffer, at, n) -> writeOut(buffer, at, (int) Math.min(n, Integer.MAX_VALUE)));
+    }
+
+    private void statx(FuseRequest r, FileSystem fs) throws IOException {
+        MemorySegment b = r.buffer();
+        long fh = (u32(b, ARGS + StatxIn.GETATTR_FLAGS) & GetattrIn.GETATTR_FH) != 0
+                ? u64(b, ARGS + StatxIn.FH) : FileSystem.NO_HANDLE;
+        answer(r, fs.statx(r, r.nodeId(), fh, u32(b, ARGS + StatxIn.SX_FLAGS), u32(b, ARGS + StatxIn.SX_MASK)),
+                this::statxOut);
     }
 
     private void rename(FuseRequest r, long newParent, int flags, long namesAt) throws IOException {
