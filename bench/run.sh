@@ -12,6 +12,9 @@
 #
 #   bench/run.sh                              # about 4 minutes; needs root, /dev/fuse, fio
 #   RUNTIME=30 SIZE=512m bench/run.sh         # longer fio phases, bigger files (per job)
+#   FIO_WARMUP=0 bench/run.sh                 # seconds each fio workload first runs untimed on
+#                                             # every target (default 5: a new JVM spends its
+#                                             # first seconds on a path compiling it)
 #   FILES=50000 bench/run.sh                  # files of the metadata workload
 #   JAVAFUSE_ARGS="-o writeback_cache,entry_timeout=86400,attr_timeout=86400" bench/run.sh
 #                                             # options for `javafuse mount` (here: what
@@ -37,6 +40,7 @@ runtime="${RUNTIME:-10}"
 size="${SIZE:-256m}"
 files="${FILES:-20000}"
 warmup_files="${WARMUP_FILES:-5000}"
+fio_warmup="${FIO_WARMUP:-5}"
 read -r -a javafuse_args <<<"${JAVAFUSE_ARGS:-}"
 extra_cmd="${BENCH_EXTRA_MOUNT_CMD:-}"
 extra_name="${BENCH_EXTRA_NAME:-extra}"
@@ -123,10 +127,13 @@ fio_phase() {
     mkdir -p "$d"
     local args=(--name="$name" --directory="$d" --rw="$rw" --bs="$bs" --size="$size" --numjobs="$jobs"
                 --ioengine=psync --direct=0 --group_reporting --end_fsync=0)
-    case "$rw" in *read)
-      fio "${args[@]}" --create_only=1 --output=/dev/null    # lay the files out, then
-      drop_caches ;;                                         # read them from the daemon
-    esac
+    case "$rw" in *read) fio "${args[@]}" --create_only=1 --output=/dev/null ;; esac   # lay the files out
+    # Untimed, the same workload first: the same for every target, so that what is measured is
+    # a daemon that has run this path before, not the JIT compiling it.
+    if [ "$fio_warmup" -gt 0 ]; then
+      fio "${args[@]}" --time_based --runtime="$fio_warmup" --output=/dev/null
+    fi
+    case "$rw" in *read) drop_caches ;; esac             # read them from the daemon
     local load; load="$(loadavg)"
     fio "${args[@]}" --time_based --runtime="$runtime" --output-format=json --output="$json"
     "$py" -S - "$json" "$rw" "$name" "$t" "$load" >>"$raw" <<'EOF'
@@ -174,13 +181,13 @@ end_load="$(loadavg)"
 for t in "${targets[@]}"; do [ "$t" = native ] || stop "$t"; done
 
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-dirty="$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | head -c1)"
+dirty="$(git -C "$root" status --porcelain --untracked-files=no -- . ':!bench/results' 2>/dev/null | head -c1)"  # results of an earlier run do not count
 "$py" -S - "$raw" "$out" "$extra_name" "$commit${dirty:+ (modified)}" "$runtime" "$size" \
     "${hwm[javafuse]:-0}" "${hwm[extra]:-}" "$end_load" "$(nproc)" "$(uname -r)" \
-    "$(fio --version)" "${extra_cmd//$shm/<tmpfs>}" "${JAVAFUSE_ARGS:-}" "$warmup_files" <<'EOF'
+    "$(fio --version)" "${extra_cmd//$shm/<tmpfs>}" "${JAVAFUSE_ARGS:-}" "$warmup_files" "$fio_warmup" <<'EOF'
 import json, sys
 (raw, out, extra_name, commit, runtime, size, hwm_j, hwm_x, end_load, cpus, kernel, fio,
- extra_cmd, javafuse_args, warmup_files) = sys.argv[1:]
+ extra_cmd, javafuse_args, warmup_files, fio_warmup) = sys.argv[1:]
 rows, order = {}, []
 for line in open(raw):
     w, t, v, unit, l1, l5, l15 = line.rstrip("\n").split("\t")
@@ -200,6 +207,7 @@ meta = {"commit": commit, "fio_runtime_s": int(runtime), "fio_size_per_job": siz
         "ioengine": "psync", "cpus": int(cpus), "kernel": kernel, "fio": fio,
         "loadavg_end": [float(x) for x in end_load.split()],
         "javafuse_args": javafuse_args, "metadata_warmup_files": int(warmup_files),
+        "fio_warmup_s": int(fio_warmup),
         "rss_peak_kib": {"javafuse": int(hwm_j or 0)}}
 if has_extra:
     meta["rss_peak_kib"][extra_name] = int(hwm_x or 0)
@@ -230,8 +238,8 @@ notes = [
     "", f"Commit {commit}; {cpus} CPUs, kernel {kernel}, {fio}, --ioengine=psync --direct=0, "
     f"{runtime} s per fio phase, {size} per job; backing directories and native target on tmpfs "
     "(/dev/shm). Higher is better everywhere (readdir: entries/s). Page caches dropped before "
-    "read phases and before stat and readdir. The metadata workload ran once untimed with "
-    f"{warmup_files} files on every target first.",
+    "read phases and before stat and readdir. Each fio workload ran untimed for "
+    f"{fio_warmup} s on every target first, and the metadata workload with {warmup_files} files.",
     "", rss + f". Load average at the end: {end_load}.",
 ]
 notes += ["", "javafuse: `javafuse mount " + (javafuse_args + " " if javafuse_args else "")
@@ -251,7 +259,7 @@ EOF
   "throughput relative to native tmpfs (1.0 = native), $date_dir, commit $commit"
 rm -f "$out/ratios.tsv"
 { echo "# Latest benchmark: $date_dir"; echo
-  echo "From \`bench/run.sh\`; JSON, chart and details in [results/$date_dir](results/$date_dir/)."
-  echo; echo "![ratios](results/$date_dir/chart.png)"; echo
+  echo "From \`bench/run.sh\`; JSON, chart and details in [$date_dir]($date_dir/)."
+  echo; echo "![ratios]($date_dir/chart.png)"; echo
   cat "$out/results.md"; } >"$here/results/latest.md"
 cat "$out/results.md"
