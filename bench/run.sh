@@ -10,7 +10,7 @@
 # chart.png (bar chart of the ratios), and copies the table to bench/results/latest.md.
 # Records the daemon's peak RSS (VmHWM) and the load average before every measurement.
 #
-#   bench/run.sh                              # about 4 minutes; needs root, /dev/fuse, fio
+#   bench/run.sh                              # about 5 minutes; needs root, /dev/fuse, fio
 #   RUNTIME=30 SIZE=512m bench/run.sh         # longer fio phases, bigger files (per job)
 #   FIO_WARMUP=0 bench/run.sh                 # seconds each fio workload first runs untimed on
 #                                             # every target (default 5: a new JVM spends its
