@@ -1,10 +1,11 @@
 package io.javafuse.filesystems.passthrough;
 
+import io.javafuse.api.Errno;
+import io.javafuse.api.FuseException;
 import io.javafuse.sys.FileSyscalls;
 import io.javafuse.sys.FileSyscalls.DirentReader;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -15,8 +16,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * telldir/seekdir on the source directory would.
  */
 final class DirectoryHandle implements AutoCloseable {
-    private static final int BUFFER_SIZE = 32 * 1024;
-
     /** What a consumer did with an entry. */
     enum Taken {
         /** Handed to the kernel. */
@@ -35,9 +34,10 @@ final class DirectoryHandle implements AutoCloseable {
 
     final Inode inode;
     final int fd;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffer = arena.allocate(BUFFER_SIZE, 8);
-    private final DirentReader entries = new DirentReader(buffer);
+    private final DirectoryBuffers buffers;
+    private final DirectoryBuffers.Lease lease;
+    private final MemorySegment buffer;
+    private final DirentReader entries;
     private final ReentrantLock lock = new ReentrantLock();
     /**
      * The cookie of the last entry the kernel got: the offset its next request carries when it
@@ -48,16 +48,25 @@ final class DirectoryHandle implements AutoCloseable {
     private long position;
     private long filled;
     private long next;
+    /** Once closed, the descriptor number and the buffer may belong to another directory. */
+    private boolean closed;
 
-    DirectoryHandle(Inode inode, int fd) {
+    DirectoryHandle(Inode inode, int fd, DirectoryBuffers buffers) {
         this.inode = inode;
         this.fd = fd;
+        this.buffers = buffers;
+        this.lease = buffers.take();
+        this.buffer = lease.buffer();
+        this.entries = new DirentReader(buffer);
     }
 
     /** Hands entries after {@code offset} to {@code consumer} until it stops or the directory ends. */
     void list(long offset, EntryConsumer consumer) throws IOException {
         lock.lock();
         try {
+            if (closed) {
+                throw new FuseException(Errno.EBADF, "directory handle already released");
+            }
             if (offset != position) {
                 FileSyscalls.lseek(fd, offset, FileSyscalls.SEEK_SET);
                 position = offset;
@@ -91,8 +100,12 @@ final class DirectoryHandle implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
+            if (closed) {
+                return;
+            }
+            closed = true;
             FileSyscalls.closeQuietly(fd);
-            arena.close();
+            buffers.give(lease);
         } finally {
             lock.unlock();
         }

@@ -119,6 +119,7 @@ public final class PassthroughFileSystem implements FileSystem {
     private final Creator creator;
     private final RecordLocks recordLocks = new RecordLocks();
     private final ConcurrentHashMap<Long, DirectoryHandle> directories = new ConcurrentHashMap<>();
+    private final DirectoryBuffers directoryBuffers = new DirectoryBuffers();
     private final BackingFiles backing = new BackingFiles();
     /** The kernel caches writes: it reads pages through write-only handles and places appends itself. */
     private volatile boolean writebackCache;
@@ -209,6 +210,7 @@ public final class PassthroughFileSystem implements FileSystem {
     public void destroy() {
         directories.values().forEach(DirectoryHandle::close);
         directories.clear();
+        directoryBuffers.close();
         recordLocks.close();
         for (Inode inode : inodes.clear()) {
             FileSyscalls.closeQuietly(inode.fd);
@@ -638,7 +640,7 @@ public final class PassthroughFileSystem implements FileSystem {
     public Open opendir(Request request, long nodeId, int flags) throws IOException {
         Inode inode = inodes.get(nodeId);
         int fd = FileSyscalls.openat(inode.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-        directories.put((long) fd, new DirectoryHandle(inode, fd));
+        directories.put((long) fd, new DirectoryHandle(inode, fd, directoryBuffers));
         return Open.handle(fd);
     }
 
