@@ -80,6 +80,12 @@ final class MountCommand implements Callable<Integer> {
                     + "Where the kernel or the privileges do not allow it, mounts anyway without it and says why.")
     boolean kernelPassthrough;
 
+    @Option(names = "--kernel-cache",
+            description = "With --source: the kernel keeps file pages and directory listings from one open to the "
+                    + "next, so repeated reads and listings need no request; a change made to the source behind "
+                    + "the mount is then not seen while the kernel keeps its copy.")
+    boolean kernelCache;
+
     @Option(names = "--force", description = "Clear a stale mount left on MOUNTPOINT by a killed process, then mount.")
     boolean force;
 
@@ -121,7 +127,7 @@ final class MountCommand implements Callable<Integer> {
                 }
                 switch (name) {
                     case "--no-priority", "--no-inline", "--no-write-queues", "--write-behind", "--kernel-passthrough",
-                         "--force" -> {
+                         "--kernel-cache", "--force" -> {
                         if (value != null) {
                             return null;
                         }
@@ -131,6 +137,7 @@ final class MountCommand implements Callable<Integer> {
                             case "--no-write-queues" -> command.noWriteQueues = true;
                             case "--write-behind" -> command.writeBehind = true;
                             case "--kernel-passthrough" -> command.kernelPassthrough = true;
+                            case "--kernel-cache" -> command.kernelCache = true;
                             default -> command.force = true;
                         }
                         continue;
@@ -224,6 +231,10 @@ final class MountCommand implements Callable<Integer> {
                         + " writes no longer reach javafuse, which could then not clear set-id bits");
             }
             options = options.withKernelPassthrough(true);
+        }
+        if (kernelCache && source == null) {
+            throw new IllegalArgumentException("--kernel-cache needs --source: it is an option of the passthrough"
+                    + " filesystem");
         }
         if (options.kernelPassthrough() && source == null) {
             throw new IllegalArgumentException("--kernel-passthrough needs --source: the in-memory filesystem has"
@@ -319,7 +330,7 @@ final class MountCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--source " + source
                     + (Files.exists(source) ? " is not a directory" : " does not exist"));
         }
-        return new PassthroughFileSystem(source);
+        return new PassthroughFileSystem(source).keepKernelCache(kernelCache);
     }
 
     private DispatcherConfig dispatcherConfig(DispatcherConfig config) {

@@ -123,6 +123,7 @@ public final class PassthroughFileSystem implements FileSystem {
     private final BackingFiles backing = new BackingFiles();
     /** The kernel caches writes: it reads pages through write-only handles and places appends itself. */
     private volatile boolean writebackCache;
+    private volatile boolean kernelCache;
 
     /**
      * Mirrors {@code source}, an existing directory. The directory is held open: renaming it
@@ -142,6 +143,25 @@ public final class PassthroughFileSystem implements FileSystem {
         }
         inodes = new InodeTable(fd, stat);
         creator = new Creator(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * Lets the kernel keep what it cached of a file's data and a directory's listing from one
+     * open to the next ({@code FOPEN_KEEP_CACHE}, {@code FOPEN_CACHE_DIR}), as passthrough_hp
+     * does unless its timeout is 0: a file read again, or a directory listed again, is served by
+     * the kernel without a request. The price: a change made to the source behind the mount is
+     * not seen while the kernel keeps its copy (changes made through the mount are). Off by
+     * default, which is close-to-open consistency: every open starts from the source. Set before
+     * mounting. Kernel passthrough files have no cache of their own, so it changes nothing there.
+     */
+    public PassthroughFileSystem keepKernelCache(boolean keep) {
+        kernelCache = keep;
+        return this;
+    }
+
+    /** Whether {@link #keepKernelCache} is on. */
+    public boolean keepsKernelCache() {
+        return kernelCache;
     }
 
     /** The directory this filesystem mirrors, as it was named when mounted. */
@@ -422,7 +442,12 @@ public final class PassthroughFileSystem implements FileSystem {
         }
         // Reopening the O_PATH descriptor through /proc opens the very inode, wherever it now is.
         int fd = FileSyscalls.reopen(inode.fd, sourceFlags(flags));
-        return backing.opened(request, nodeId, fd);
+        return cached(backing.opened(request, nodeId, fd));
+    }
+
+    /** With {@link #keepKernelCache}, a plain open keeps the kernel's pages (passthrough refuses the flag). */
+    private Open cached(Open open) {
+        return kernelCache && !open.passthrough() ? open.with(Open.KEEP_CACHE) : open;
     }
 
     @Override
@@ -467,7 +492,7 @@ public final class PassthroughFileSystem implements FileSystem {
                 throw e;
             }
             Entry entry = entry(inodes.take(pathFd, stat), stat);
-            return new Created(entry, backing.opened(request, entry.nodeId(), fd));
+            return new Created(entry, cached(backing.opened(request, entry.nodeId(), fd)));
         } catch (FuseException | RuntimeException e) {
             FileSyscalls.closeQuietly(fd);
             throw e;
@@ -641,7 +666,7 @@ public final class PassthroughFileSystem implements FileSystem {
         Inode inode = inodes.get(nodeId);
         int fd = FileSyscalls.openat(inode.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
         directories.put((long) fd, new DirectoryHandle(inode, fd, directoryBuffers));
-        return Open.handle(fd);
+        return kernelCache ? Open.handle(fd).with(Open.CACHE_DIR | Open.KEEP_CACHE) : Open.handle(fd);
     }
 
     private DirectoryHandle directory(long fh) throws FuseException {

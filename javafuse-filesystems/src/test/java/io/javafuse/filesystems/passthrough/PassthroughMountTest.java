@@ -965,4 +965,56 @@ class PassthroughMountTest {
         }
         return new Result(process.exitValue(), stdout, stderr.get());
     }
+
+    /**
+     * With the kernel's caches kept, a file read again and a directory listed again take no
+     * request, and changes made through the mount still show at once. Without (the mount every
+     * other test uses), each open goes back to the source.
+     */
+    @Test
+    @Timeout(60)
+    void keepingTheKernelCacheServesRepeatedReadsAndListingsWithoutRequests() throws Exception {
+        Files.writeString(source.resolve("kept"), "first");
+        Files.createDirectory(source.resolve("dir"));
+        Files.writeString(source.resolve("dir/x"), "");
+        Mount kept = mounts.mount(new PassthroughFileSystem(source).keepKernelCache(true), MountOptions.defaults());
+        Mount plain = mounts.mount(new PassthroughFileSystem(source), MountOptions.defaults());
+        for (Mount mount : List.of(kept, plain)) {
+            Path at = mount.mountpoint();
+            assertThat(Files.readString(at.resolve("kept"))).isEqualTo("first");
+            assertThat(names(at.resolve("dir"))).containsExactly("x");
+            Thread.sleep(200); // the statistics count a request once its answer is out
+            long before = requests(mount, Operation.READ, Operation.READDIR, Operation.READDIRPLUS);
+            assertThat(Files.readString(at.resolve("kept"))).isEqualTo("first");
+            assertThat(names(at.resolve("dir"))).containsExactly("x");
+            Thread.sleep(200);
+            long again = requests(mount, Operation.READ, Operation.READDIR, Operation.READDIRPLUS) - before;
+            if (mount == kept) {
+                assertThat(again).as("requests for the second read and listing, caches kept").isZero();
+            } else {
+                assertThat(again).as("requests for the second read and listing, caches dropped at open").isPositive();
+            }
+        }
+        Path at = kept.mountpoint();
+        Files.writeString(at.resolve("kept"), "second");
+        assertThat(Files.readString(at.resolve("kept"))).isEqualTo("second");
+        Files.writeString(at.resolve("dir/y"), "");
+        assertThat(names(at.resolve("dir"))).containsExactlyInAnyOrder("x", "y");
+    }
+
+    private static List<String> names(Path directory) throws IOException {
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    private static long requests(Mount mount, Operation... operations) {
+        var counted = mount.dispatcherStats().perOperation();
+        long total = 0;
+        for (Operation operation : operations) {
+            var one = counted.get(operation);
+            total += one == null ? 0 : one.count();
+        }
+        return total;
+    }
 }
