@@ -186,6 +186,36 @@ class PassthroughCliTest {
         assertThat(isMounted(mountpoint)).isFalse();
     }
 
+    /** With --kernel-cache, a file read twice through the mount is read from the source once. */
+    @Test
+    @Timeout(90)
+    void kernelCacheServesARepeatedReadFromTheKernel() throws Exception {
+        Path source = newDirectory();
+        Path mountpoint = newDirectory();
+        Path stats = newDirectory().resolve("stats.json");
+        Files.writeString(source.resolve("file"), "read twice");
+        Process cli = start(List.of(), "mount", "--source", source.toString(), "--kernel-cache",
+                "--stats-json", stats.toString(), mountpoint.toString());
+        assertThat(firstLine(cli)).contains("mounted " + mountpoint);
+        for (int i = 0; i < 2; i++) {
+            assertThat(Files.readString(mountpoint.resolve("file"))).isEqualTo("read twice");
+        }
+        stopAndExpectUnmounted(cli, mountpoint);
+        java.util.regex.Matcher read = java.util.regex.Pattern.compile("\"READ\": \\{\\s*\"count\": (\\d+)")
+                .matcher(Files.readString(stats));
+        assertThat(read.find()).as(Files.readString(stats)).isTrue();
+        assertThat(read.group(1)).isEqualTo("1");
+    }
+
+    @Test
+    @Timeout(60)
+    void kernelCacheWithoutSourceIsAUsageError() throws Exception {
+        Path mountpoint = newDirectory();
+        assertUsageError(start(List.of(), "mount", "--kernel-cache", mountpoint.toString()),
+                "--kernel-cache needs --source");
+        assertThat(isMounted(mountpoint)).isFalse();
+    }
+
     @Test
     @Timeout(60)
     void kernelPassthroughWithTheWritebackCacheIsAUsageError() throws Exception {
