@@ -8,7 +8,7 @@ import java.util.concurrent.ArrayBlockingQueue;
  * The getdents64 buffers of open directories, reused. A buffer of its own per directory, in a
  * shared arena closed at closedir, cost a quarter of a small directory's listing: closing a
  * shared arena waits for every thread of the JVM to pass a safepoint (an empty directory's
- * open, list and close took 127-132 µs with it, 97-105 µs without). Up to {@link #KEPT}
+ * open, list and close took 127-142 µs with it, 97-105 µs without). Up to {@link #KEPT}
  * buffers live in one arena for the filesystem's lifetime; directories open beyond that get a
  * buffer of their own, freed with them as before.
  */
