@@ -769,11 +769,15 @@ public final class MemoryFileSystem implements FileSystem {
 
     // ---- directories ----
 
-    /** Listings need no state per open directory: offsets are the entries' own cookies. */
+    /**
+     * Listings need no state per open directory: offsets are the entries' own cookies. The
+     * kernel may keep a listing across opens: every change to a directory comes through it, and
+     * it drops its copy at each one.
+     */
     @Override
     public Open opendir(Request request, long nodeId, int flags) throws FuseException {
         directory(nodeId);
-        return Open.handle(0);
+        return Open.handle(0).with(Open.CACHE_DIR | Open.KEEP_CACHE);
     }
 
     @Override
@@ -1090,7 +1094,9 @@ public final class MemoryFileSystem implements FileSystem {
         }
         long fh = nextHandle.getAndIncrement();
         openFiles.put(fh, new OpenFile(node, flags));
-        return Open.handle(fh);
+        // Every change to a file comes through the kernel, which keeps its cached pages in step,
+        // so they may outlive the open: a file read again is served without a READ.
+        return Open.handle(fh).with(Open.KEEP_CACHE);
     }
 
     /** Counts one lookup for the entry handed to the kernel. */

@@ -256,7 +256,7 @@ public final class Differential implements AutoCloseable {
     }
 
     /** The names in a directory, sorted. */
-    static List<String> list(Path directory) throws IOException {
+    public static List<String> list(Path directory) throws IOException {
         try (Stream<Path> entries = Files.list(directory)) {
             return entries.map(p -> p.getFileName().toString()).sorted().toList();
         }

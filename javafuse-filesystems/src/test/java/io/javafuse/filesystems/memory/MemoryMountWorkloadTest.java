@@ -1,8 +1,10 @@
 package io.javafuse.filesystems.memory;
 
 import io.javafuse.api.Mount;
+import io.javafuse.api.Operation;
 import io.javafuse.filesystems.conformance.Differential;
 import io.javafuse.testing.MountExtension;
+import io.javafuse.testing.RequestCounts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,12 +46,13 @@ class MemoryMountWorkloadTest {
     final MountExtension mounts = new MountExtension();
 
     private Path shm;
+    private Mount mount;
     private Path mnt;
 
     @BeforeEach
     void mount() throws Exception {
         shm = Differential.newShmDirectory("javafuse-workload-");
-        Mount mount = mounts.mount(new MemoryFileSystem(), Differential.OPTIONS);
+        mount = mounts.mount(new MemoryFileSystem(), Differential.OPTIONS);
         mnt = mount.mountpoint();
     }
 
@@ -237,5 +240,31 @@ class MemoryMountWorkloadTest {
         // Directory sizes compare as well: both count 20 bytes per entry as tmpfs does.
         assertThat(listing(tree)).isEqualTo(expected);
         assertThat(listing(out)).isEqualTo(expected);
+    }
+
+    /**
+     * Every change comes through the kernel, so it keeps file pages and listings across opens:
+     * a file read again and a directory listed again take no request, and a change shows at once.
+     */
+    @Test
+    @Timeout(60)
+    void aFileReadAgainAndADirectoryListedAgainComeFromTheKernel() throws Exception {
+        Files.writeString(mnt.resolve("file"), "first");
+        Files.createDirectory(mnt.resolve("dir"));
+        Files.writeString(mnt.resolve("dir/x"), "");
+        assertThat(Files.readString(mnt.resolve("file"))).isEqualTo("first");
+        assertThat(Differential.list(mnt.resolve("dir"))).containsExactly("x");
+        Thread.sleep(200);
+        long before = RequestCounts.answered(mount, Operation.READ, Operation.READDIR, Operation.READDIRPLUS);
+        assertThat(Files.readString(mnt.resolve("file"))).isEqualTo("first");
+        assertThat(Differential.list(mnt.resolve("dir"))).containsExactly("x");
+        Thread.sleep(200);
+        assertThat(RequestCounts.answered(mount, Operation.READ, Operation.READDIR, Operation.READDIRPLUS))
+                .isEqualTo(before);
+
+        Files.writeString(mnt.resolve("file"), "second");
+        assertThat(Files.readString(mnt.resolve("file"))).isEqualTo("second");
+        Files.writeString(mnt.resolve("dir/y"), "");
+        assertThat(Differential.list(mnt.resolve("dir"))).containsExactlyInAnyOrder("x", "y");
     }
 }
