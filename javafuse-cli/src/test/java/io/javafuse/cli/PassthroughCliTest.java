@@ -177,13 +177,15 @@ class PassthroughCliTest {
         stopAndExpectUnmounted(cli, mountpoint);
     }
 
+    /** --kernel-passthrough and --kernel-cache are the passthrough's: without --source, a usage error each. */
     @Test
     @Timeout(60)
-    void kernelPassthroughWithoutSourceIsAUsageError() throws Exception {
-        Path mountpoint = newDirectory();
-        assertUsageError(start(List.of(), "mount", "--kernel-passthrough", mountpoint.toString()),
-                "--kernel-passthrough needs --source");
-        assertThat(isMounted(mountpoint)).isFalse();
+    void passthroughOptionsWithoutSourceAreUsageErrors() throws Exception {
+        for (String option : List.of("--kernel-passthrough", "--kernel-cache")) {
+            Path mountpoint = newDirectory();
+            assertUsageError(start(List.of(), "mount", option, mountpoint.toString()), option + " needs --source");
+            assertThat(isMounted(mountpoint)).isFalse();
+        }
     }
 
     /** With --kernel-cache, a file read twice through the mount is read from the source once. */
@@ -205,15 +207,6 @@ class PassthroughCliTest {
                 .matcher(Files.readString(stats));
         assertThat(read.find()).as(Files.readString(stats)).isTrue();
         assertThat(read.group(1)).isEqualTo("1");
-    }
-
-    @Test
-    @Timeout(60)
-    void kernelCacheWithoutSourceIsAUsageError() throws Exception {
-        Path mountpoint = newDirectory();
-        assertUsageError(start(List.of(), "mount", "--kernel-cache", mountpoint.toString()),
-                "--kernel-cache needs --source");
-        assertThat(isMounted(mountpoint)).isFalse();
     }
 
     @Test
