@@ -159,11 +159,6 @@ public final class PassthroughFileSystem implements FileSystem {
         return this;
     }
 
-    /** Whether {@link #keepKernelCache} is on. */
-    public boolean keepsKernelCache() {
-        return kernelCache;
-    }
-
     /** The directory this filesystem mirrors, as it was named when mounted. */
     public Path source() {
         return source;
