@@ -6,7 +6,6 @@ import io.javafuse.sys.FileSyscalls;
 import io.javafuse.sys.FileSyscalls.DirentReader;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,7 +35,6 @@ final class DirectoryHandle implements AutoCloseable {
     final int fd;
     private final DirectoryBuffers buffers;
     private final DirectoryBuffers.Lease lease;
-    private final MemorySegment buffer;
     private final DirentReader entries;
     private final ReentrantLock lock = new ReentrantLock();
     /**
@@ -56,8 +54,7 @@ final class DirectoryHandle implements AutoCloseable {
         this.fd = fd;
         this.buffers = buffers;
         this.lease = buffers.take();
-        this.buffer = lease.buffer();
-        this.entries = new DirentReader(buffer);
+        this.entries = new DirentReader(lease.buffer());
     }
 
     /** Hands entries after {@code offset} to {@code consumer} until it stops or the directory ends. */
@@ -75,7 +72,7 @@ final class DirectoryHandle implements AutoCloseable {
             }
             while (true) {
                 if (next >= filled) {
-                    filled = FileSyscalls.getdents64(fd, buffer);
+                    filled = FileSyscalls.getdents64(fd, lease.buffer());
                     next = 0;
                     if (filled == 0) {
                         return;
